@@ -1,0 +1,161 @@
+"""Where each phase of one rep starts and stops, from the rep's samples.
+
+Contract: ``fit_rep_shape(t, v, guess)`` fits the rep as a continuous piecewise-linear shape (rest,
+push ramp, flat hold, return ramp, rest) by least squares and returns its four knot times and its
+levels. The knots are where the movement starts and stops, not where the signal crosses a fraction of
+its range (which would put every edge inside the movement). Fitting the whole shape uses every sample,
+so a ramp that is not quite straight, noise, and a hold of zero length all come out right. Pure numpy;
+no state.
+
+Method: with the knots fixed, the best levels are a 3-parameter linear least-squares problem; the
+knots are found by coordinate descent over sample times around an initial guess (a few hundred tiny
+solves per rep), then refined to sub-frame precision by a parabola through the best three costs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class RepShape:
+    knots: tuple[float, float, float, float]  # push start, push end (hold start), return start, return end
+    rest_before: float
+    top: float
+    rest_after: float
+    rms_residual: float
+
+
+def _design(t: np.ndarray, k: np.ndarray) -> np.ndarray:
+    up = np.clip(t - k[0], 0.0, max(k[1] - k[0], 0.0))  # 0 before the push, ramps, flat after it
+    down = np.clip(t - k[2], 0.0, max(k[3] - k[2], 0.0))
+    return np.column_stack([np.ones_like(t), up, down])
+
+
+def _solve(t: np.ndarray, v: np.ndarray, k: np.ndarray) -> tuple[float, np.ndarray]:
+    a = _design(t, k)
+    coef, *_ = np.linalg.lstsq(a, v, rcond=None)
+    r = v - a @ coef
+    return float(r @ r), coef
+
+
+def fit_rep_shape(t: np.ndarray, v: np.ndarray, guess: tuple[float, float, float, float],
+                  search_s: float = 0.6, rounds: int = 4) -> RepShape | None:
+    ok = np.isfinite(v)
+    t, v = t[ok], v[ok]
+    if t.size < 8:
+        return None
+    k = np.clip(np.sort(np.asarray(guess, dtype=float)), t[0], t[-1])
+    step = float(np.median(np.diff(t)))
+    best, _ = _solve(t, v, k)
+    for _ in range(rounds):
+        moved = False
+        for j in range(4):
+            lo = k[j - 1] if j > 0 else t[0]
+            hi = k[j + 1] if j < 3 else t[-1]
+            cands = t[(t >= max(lo, k[j] - search_s)) & (t <= min(hi, k[j] + search_s))]
+            for c in cands:
+                trial = k.copy()
+                trial[j] = c
+                cost, _ = _solve(t, v, trial)
+                if cost < best - 1e-12:
+                    best, k, moved = cost, trial, True
+        if not moved:
+            break
+    k = _subframe(t, v, k, step)
+    cost, coef = _solve(t, v, k)
+    rest_before = float(coef[0])
+    top = rest_before + float(coef[1]) * (k[1] - k[0])
+    rest_after = top + float(coef[2]) * (k[3] - k[2])
+    return RepShape((float(k[0]), float(k[1]), float(k[2]), float(k[3])), rest_before, top, rest_after,
+                    float(np.sqrt(cost / t.size)))
+
+
+def _subframe(t: np.ndarray, v: np.ndarray, k: np.ndarray, step: float) -> np.ndarray:
+    """Place each knot at the vertex of a parabola through the costs one frame either side."""
+    k = k.copy()
+    for j in range(4):
+        costs = []
+        for d in (-step, 0.0, step):
+            trial = k.copy()
+            trial[j] = k[j] + d
+            trial = np.maximum.accumulate(trial)
+            costs.append(_solve(t, v, trial)[0])
+        c_minus, c0, c_plus = costs
+        denom = c_minus - 2 * c0 + c_plus
+        if denom > 0:
+            shift = 0.5 * (c_minus - c_plus) / denom
+            k[j] += float(np.clip(shift, -0.5, 0.5)) * step
+    return np.maximum.accumulate(k)
+
+
+def fit_hold_shape(t: np.ndarray, v: np.ndarray, guess: tuple[float, float]) -> RepShape | None:
+    """A push and a hold that the clip cut off before the return: two knots, the return at the end."""
+    ok = np.isfinite(v)
+    t, v = t[ok], v[ok]
+    if t.size < 6:
+        return None
+    end = float(t[-1])
+    shape = fit_rep_shape(np.append(t, end + 1e-3), np.append(v, v[-1]), (*guess, end, end + 1e-3))
+    if shape is None:
+        return None
+    k = shape.knots
+    return RepShape((k[0], k[1], end, end), shape.rest_before, shape.top, shape.top, shape.rms_residual)
+
+
+SPEED_FRACTION = 0.12  # calibrated on ../shared remix clips: overall phase MAE 0.13 s (angle), 0.15 s (heel lift)
+
+
+def settle_edges(t: np.ndarray, v: np.ndarray, shape: RepShape, max_shift_s: float = 0.6,
+                 speed_fraction: float = SPEED_FRACTION) -> RepShape:
+    """Move each knot outwards to where the signal really leaves (or reaches) its plateau.
+
+    A real movement eases in and out, so a straight-line knot sits inside it. From each knot, walk
+    towards the plateau while the signal is still moving the ramp's way, or still outside the plateau's
+    noise band; the first sample that is both level and in the band is the edge. Shifts are bounded.
+    """
+    ok = np.isfinite(v)
+    t, v = t[ok], v[ok]
+    k0, k1, k2, k3 = shape.knots
+    rng = shape.top - min(shape.rest_before, shape.rest_after)
+    noise = max(plateau_noise(v[t < k0]), plateau_noise(v[(t > k1) & (t < k2)]), plateau_noise(v[t > k3]))
+    band = max(2.5 * noise, 0.03 * abs(rng))
+
+    up_speed = abs(shape.top - shape.rest_before) / max(k1 - k0, 1e-3)
+    down_speed = abs(shape.top - shape.rest_after) / max(k3 - k2, 1e-3)
+
+    def walk(knot: float, level: float, step: int, rising_towards_level: bool, ramp_speed: float) -> float:
+        i = int(np.clip(np.searchsorted(t, knot), 0, t.size - 1))
+        limit = knot + step * max_shift_s
+        while 0 <= i + step < t.size and (t[i + step] - limit) * step <= 0:
+            nxt = v[i + step]
+            # Moving means moving the ramp's way at a real fraction of the ramp's own speed; slower
+            # creep is the plateau's micro-motion.
+            min_step = speed_fraction * ramp_speed * abs(t[i + step] - t[i])
+            still_moving = nxt > v[i] + min_step if rising_towards_level else nxt < v[i] - min_step
+            outside = v[i] < level - band if rising_towards_level else v[i] > level + band
+            if not (still_moving or outside):
+                break
+            i += step
+        return float(t[i])
+
+    new = (
+        min(k0, walk(k0, shape.rest_before, -1, False, up_speed)),
+        max(k1, walk(k1, shape.top, +1, True, up_speed)),
+        min(k2, walk(k2, shape.top, -1, True, down_speed)),
+        max(k3, walk(k3, shape.rest_after, +1, False, down_speed)),
+    )
+    if new[2] < new[1]:  # no hold: the two walks crossed at the top
+        mid = 0.5 * (new[1] + new[2])
+        new = (new[0], mid, mid, new[3])
+    return RepShape(new, shape.rest_before, shape.top, shape.rest_after, shape.rms_residual)
+
+
+def plateau_noise(v: np.ndarray) -> float:
+    """Robust spread (MAD scaled to a standard deviation) of a signal that should be level."""
+    v = v[np.isfinite(v)]
+    if v.size < 3:
+        return 0.0
+    return float(1.4826 * np.median(np.abs(v - np.median(v))))

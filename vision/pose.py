@@ -1,0 +1,142 @@
+"""Pose estimation: a frame in, 33 BlazePose landmarks out.
+
+Contract: a ``PoseEstimator`` is an object you call, ``pose_frame = estimator(frame)``, and close when
+done. ``MediaPipePose`` wraps the MediaPipe Tasks ``PoseLandmarker`` in VIDEO mode: one instance per
+stream, timestamps sent to it increase strictly (equal milliseconds are nudged forward by 1 ms). The
+model bundle ships in ``models/``; nothing is ever downloaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from vision.errors import CalfcheckError
+from vision.types import LANDMARK_COLUMNS, LANDMARK_COUNT, Frame, PoseFrame
+
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "pose_landmarker_full.task"
+
+# BlazePose landmark indices (https://ai.google.dev/edge/mediapipe/solutions/vision/pose_landmarker).
+LEFT_HIP, RIGHT_HIP = 23, 24
+LEFT_KNEE, RIGHT_KNEE = 25, 26
+LEFT_ANKLE, RIGHT_ANKLE = 27, 28
+LEFT_HEEL, RIGHT_HEEL = 29, 30
+LEFT_FOOT_INDEX, RIGHT_FOOT_INDEX = 31, 32
+
+SKELETON_EDGES: tuple[tuple[int, int], ...] = (
+    (11, 12), (11, 23), (12, 24), (23, 24),
+    (23, 25), (25, 27), (27, 29), (29, 31), (27, 31),
+    (24, 26), (26, 28), (28, 30), (30, 32), (28, 32),
+)  # fmt: skip
+
+
+class PoseEstimator(Protocol):
+    def __call__(self, frame: Frame) -> PoseFrame: ...
+
+    def close(self) -> None: ...
+
+
+def empty_landmarks() -> np.ndarray:
+    return np.full((LANDMARK_COUNT, LANDMARK_COLUMNS), np.nan)
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """TFLite and absl write start-up chatter straight to fd 2; keep it out of the user's terminal."""
+    try:
+        saved = os.dup(2)
+    except OSError:  # no real fd 2 (some embedded runtimes): nothing to silence
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
+class MediaPipePose:
+    """MediaPipe Tasks PoseLandmarker, VIDEO running mode, single person."""
+
+    def __init__(
+        self,
+        model_path: str | os.PathLike | None = None,
+        *,
+        min_detection_confidence: float = 0.5,
+        min_presence_confidence: float = 0.5,
+        min_tracking_confidence: float = 0.5,
+    ) -> None:
+        path = Path(model_path) if model_path else DEFAULT_MODEL
+        if not path.is_file():
+            raise CalfcheckError(f"pose model not found at {path}; pass --model PATH to a .task bundle")
+        with _native_stderr_silenced():
+            import mediapipe as mp
+            from mediapipe.tasks.python.core.base_options import BaseOptions
+            from mediapipe.tasks.python.vision import PoseLandmarker, PoseLandmarkerOptions, RunningMode
+
+            options = PoseLandmarkerOptions(
+                base_options=BaseOptions(model_asset_path=str(path)),
+                running_mode=RunningMode.VIDEO,
+                num_poses=1,
+                min_pose_detection_confidence=min_detection_confidence,
+                min_pose_presence_confidence=min_presence_confidence,
+                min_tracking_confidence=min_tracking_confidence,
+            )
+            try:
+                self._landmarker = PoseLandmarker.create_from_options(options)
+            except (RuntimeError, ValueError) as exc:
+                raise CalfcheckError(f"cannot load pose model {path.name}: {exc}") from None
+        self._mp = mp
+        self._last_ms = -1
+        self._warm = False
+
+    def _timestamp_ms(self, t_s: float) -> int:
+        ms = int(round(t_s * 1000.0))
+        if ms <= self._last_ms:
+            ms = self._last_ms + 1
+        self._last_ms = ms
+        return ms
+
+    def __call__(self, frame: Frame) -> PoseFrame:
+        image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(frame.image))
+        stamp = self._timestamp_ms(frame.t_s)
+        if self._warm:
+            result = self._landmarker.detect_for_video(image, stamp)
+        else:
+            with _native_stderr_silenced():  # the first call builds the graph and logs
+                result = self._landmarker.detect_for_video(image, stamp)
+            self._warm = True
+        return PoseFrame(t_s=frame.t_s, landmarks=self._to_array(result))
+
+    @staticmethod
+    def _to_array(result) -> np.ndarray:
+        if not result.pose_landmarks:
+            return empty_landmarks()
+        points = result.pose_landmarks[0]
+        out = np.empty((LANDMARK_COUNT, LANDMARK_COLUMNS))
+        for i, p in enumerate(points[:LANDMARK_COUNT]):
+            vis = p.visibility if p.visibility is not None else np.nan
+            out[i] = (p.x, p.y, p.z, vis)
+        return out
+
+    def close(self) -> None:
+        if self._landmarker is not None:
+            self._landmarker.close()
+            self._landmarker = None
+
+    def __enter__(self) -> "MediaPipePose":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:  # closing explicitly avoids mediapipe's noisy __del__ at exit
+        with contextlib.suppress(Exception):
+            self.close()

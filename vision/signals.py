@@ -1,0 +1,105 @@
+"""Pure geometry: landmarks in, the signals the tempo tracker reads out.
+
+Conventions, written down once:
+- **Plantarflexion angle** (degrees), from 2-D image coordinates scaled to pixels (so a non-square frame
+  does not bend angles): the angle between the shank vector ankle→knee (BlazePose 27→25 left, 28→26
+  right) and the foot vector heel→foot index (29→31, 30→32), minus 90. It is 0 at neutral (foot at 90°
+  to the shank) and positive when the toes point away from the shin (plantarflexion).
+- **Heel lift** (dimensionless): how far the heel is above the toes, along the image's upward axis,
+  divided by the shank length (ankle to knee). Grows as the heel rises in a heel raise; dividing by the
+  shank makes it independent of distance to the camera.
+- A landmark whose visibility is below ``MIN_VISIBILITY``, or that is missing, makes the signal NaN for
+  that frame, never 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from vision import pose as lm
+from vision.types import Leg, PoseTrack
+
+MIN_VISIBILITY = 0.5
+
+LEG_POINTS: dict[Leg, tuple[int, int, int, int]] = {
+    # knee, ankle, heel, foot index
+    Leg.LEFT: (lm.LEFT_KNEE, lm.LEFT_ANKLE, lm.LEFT_HEEL, lm.LEFT_FOOT_INDEX),
+    Leg.RIGHT: (lm.RIGHT_KNEE, lm.RIGHT_ANKLE, lm.RIGHT_HEEL, lm.RIGHT_FOOT_INDEX),
+}
+
+
+def _leg_pixels(landmarks: np.ndarray, leg: Leg, width: int, height: int, min_visibility: float) -> np.ndarray:
+    """(..., 4 points, 2) pixel coordinates of knee, ankle, heel, toe; NaN where not visible enough."""
+    pts = landmarks[..., list(LEG_POINTS[leg]), :]
+    xy = pts[..., :2] * np.array([width, height], dtype=float)
+    visible = pts[..., 3] >= min_visibility
+    return np.where(visible[..., None], xy, np.nan)
+
+
+def plantarflexion_deg(landmarks: np.ndarray, leg: Leg, width: int, height: int,
+                       min_visibility: float = MIN_VISIBILITY) -> np.ndarray:
+    """Plantarflexion angle in degrees for landmarks of shape (33, 4) or (N, 33, 4)."""
+    p = _leg_pixels(landmarks, leg, width, height, min_visibility)
+    knee, ankle, heel, toe = (p[..., i, :] for i in range(4))
+    shank = knee - ankle
+    foot = toe - heel
+    cos = np.sum(shank * foot, axis=-1) / (np.linalg.norm(shank, axis=-1) * np.linalg.norm(foot, axis=-1))
+    with np.errstate(invalid="ignore"):
+        return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))) - 90.0
+
+
+def heel_lift(landmarks: np.ndarray, leg: Leg, width: int, height: int,
+              min_visibility: float = MIN_VISIBILITY) -> np.ndarray:
+    """Heel height above the toes (image up is positive), in shank lengths."""
+    p = _leg_pixels(landmarks, leg, width, height, min_visibility)
+    knee, ankle, heel, toe = (p[..., i, :] for i in range(4))
+    shank_len = np.linalg.norm(knee - ankle, axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (toe[..., 1] - heel[..., 1]) / shank_len  # image y grows downwards
+
+
+def leg_visible(landmarks: np.ndarray, leg: Leg, min_visibility: float = MIN_VISIBILITY) -> np.ndarray:
+    """True where knee, ankle, heel and toe of ``leg`` are all visible enough."""
+    vis = landmarks[..., list(LEG_POINTS[leg]), 3]
+    return np.all(np.nan_to_num(vis, nan=0.0) >= min_visibility, axis=-1)
+
+
+SIGNALS = {"angle": plantarflexion_deg, "heel_lift": heel_lift}
+SIGNAL_UNITS = {"angle": "deg", "heel_lift": "shank lengths"}
+
+
+@dataclass(frozen=True)
+class LegChoice:
+    leg: Leg
+    movement: dict[Leg, float]  # robust range of the signal for each leg
+    coverage: dict[Leg, float]  # fraction of frames with the leg visible
+
+
+def robust_range(values: np.ndarray) -> float:
+    finite = values[np.isfinite(values)]
+    if finite.size < 3:
+        return 0.0
+    lo, hi = np.percentile(finite, [5, 95])
+    return float(hi - lo)
+
+
+def choose_leg(track: PoseTrack, signal: str, forced: Leg | None = None,
+               min_coverage: float = 0.5) -> LegChoice:
+    """The working leg is the one whose foot moves most while it is reliably visible.
+
+    A leg seen in fewer than ``min_coverage`` of the frames only wins if neither leg reaches it.
+    """
+    fn = SIGNALS[signal]
+    movement: dict[Leg, float] = {}
+    coverage: dict[Leg, float] = {}
+    for leg in Leg:
+        values = fn(track.landmarks, leg, track.width, track.height)
+        movement[leg] = robust_range(values)
+        coverage[leg] = float(leg_visible(track.landmarks, leg).mean()) if len(track) else 0.0
+    if forced is not None:
+        return LegChoice(forced, movement, coverage)
+    eligible = [leg for leg in Leg if coverage[leg] >= min_coverage] or list(Leg)
+    best = max(eligible, key=lambda leg: (movement[leg], coverage[leg]))
+    return LegChoice(best, movement, coverage)

@@ -1,0 +1,248 @@
+"""The tempo tracker: a typed state machine that finds reps in a signal fed one sample at a time.
+
+Contract: ``TempoTracker.update(t_s, value)`` takes the next filtered sample (NaN for a dropout) and
+returns the events it caused: phase changes as they are detected (for live cues) and, when a rep is
+over, the finished ``Rep`` with the start and end of each phase. The live page (causal filter) and the
+offline scorer (zero-phase filter) call this same code, so they find the same reps.
+
+How it works:
+- Coarse states come from hysteresis on levels relative to the athlete's own movement: the resting
+  level is a low percentile of the recent rest, a rep starts once the signal rises ``trigger`` above it
+  (the larger of the protocol's noise floor and a fraction of the athlete's typical range), a hold is a
+  top that stays level for ``settle_s``, the return starts when the signal drops a fraction of the
+  range below the hold, and the rep ends when the signal settles back near rest.
+- Precise edges are estimated when the rep ends, from its buffered samples (``edges.ramp_edges``).
+- A dropout shorter than ``max_gap_s`` is stepped over; a longer one abandons the rep in progress
+  rather than inventing its timing. A pause at the bottom is just a long REST.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from vision.edges import fit_hold_shape, fit_rep_shape, settle_edges
+from vision.types import Interval, Phase, Rep
+
+
+@dataclass(frozen=True)
+class TrackerSettings:
+    min_excursion: float  # smallest rise that may be a rep, in signal units (the noise floor)
+    trigger_fraction: float = 0.3  # of the typical range: how far above rest a rep starts
+    drop_fraction: float = 0.3  # of the rep's range: how far below the top the return starts
+    settle_s: float = 0.3  # how long a level must hold to count as a plateau
+    max_gap_s: float = 1.0  # a longer dropout abandons the rep in progress
+    rest_window_s: float = 2.0
+
+
+@dataclass(frozen=True)
+class PhaseChange:
+    phase: Phase
+    t_s: float  # when it was detected (edges are refined when the rep ends)
+
+
+@dataclass(frozen=True)
+class RepCompleted:
+    rep: Rep
+
+
+@dataclass(frozen=True)
+class RepAbandoned:
+    t_s: float
+    reason: str
+
+
+TempoEvent = PhaseChange | RepCompleted | RepAbandoned
+
+
+@dataclass
+class _RepInProgress:
+    baseline: float
+    t_trigger: float
+    peak: float
+    t_peak: float  # last time the signal rose a significant step above ``peak_anchor``
+    peak_anchor: float
+    t_hold: float | None = None  # coarse hold start
+    t_drop: float | None = None  # coarse return start
+    trough: float = math.inf
+    t_trough: float = math.nan  # last time the signal fell a significant step below ``trough_anchor``
+    trough_anchor: float = math.inf
+    t: list[float] = field(default_factory=list)
+    v: list[float] = field(default_factory=list)
+
+
+class TempoTracker:
+    def __init__(self, settings: TrackerSettings) -> None:
+        self.settings = settings
+        self.phase = Phase.REST
+        self.reps: list[Rep] = []
+        self.abandoned = 0
+        self._rest: deque[tuple[float, float]] = deque()
+        self._rep: _RepInProgress | None = None
+        self._last_finite_t = -math.inf
+        self._last_t = -math.inf
+
+    # ---- levels -------------------------------------------------------------------------------
+    def typical_range(self) -> float | None:
+        if not self.reps:
+            return None
+        return float(np.median([r.range_of_motion for r in self.reps[-5:]]))
+
+    def _trigger(self) -> float:
+        typical = self.typical_range()
+        floor = self.settings.min_excursion
+        return floor if typical is None else max(floor, self.settings.trigger_fraction * typical)
+
+    def rest_level(self) -> float:
+        if not self._rest:
+            return math.nan
+        return float(np.percentile([v for _, v in self._rest], 30))
+
+    # ---- feeding ------------------------------------------------------------------------------
+    def update(self, t_s: float, value: float) -> list[TempoEvent]:
+        if t_s <= self._last_t:
+            return []  # time must move forward; a repeated timestamp carries no information
+        self._last_t = t_s
+        if not math.isfinite(value):
+            if self._rep is not None and t_s - self._last_finite_t > self.settings.max_gap_s:
+                return self._abandon(t_s, "the foot was out of view for too long")
+            return []
+        self._last_finite_t = t_s
+        if self._rep is not None:
+            self._rep.t.append(t_s)
+            self._rep.v.append(value)
+        handler = {
+            Phase.REST: self._in_rest,
+            Phase.CONCENTRIC: self._in_concentric,
+            Phase.HOLD: self._in_hold,
+            Phase.ECCENTRIC: self._in_eccentric,
+        }[self.phase]
+        return handler(t_s, value)
+
+    def finish(self) -> list[TempoEvent]:
+        """The stream ended: close a rep whose return has settled or whose hold was cut off."""
+        rep = self._rep
+        if rep is None:
+            return []
+        if self.phase == Phase.ECCENTRIC and math.isfinite(rep.t_trough):
+            return self._complete(rep.t[-1])
+        if self.phase == Phase.HOLD:
+            return self._complete(rep.t[-1], cut_off=True)
+        return self._abandon(rep.t[-1] if rep.t else self._last_t, "the clip ended mid-rep")
+
+    # ---- states -------------------------------------------------------------------------------
+    def _in_rest(self, t: float, v: float) -> list[TempoEvent]:
+        self._rest.append((t, v))
+        while self._rest and self._rest[0][0] < t - self.settings.rest_window_s:
+            self._rest.popleft()
+        base = self.rest_level()
+        if v - base < self._trigger() or len(self._rest) < 3:
+            return []
+        self._rep = _RepInProgress(baseline=base, t_trigger=t, peak=v, t_peak=t, peak_anchor=v,
+                                   t=[p[0] for p in self._rest], v=[p[1] for p in self._rest])
+        self.phase = Phase.CONCENTRIC
+        return [PhaseChange(Phase.CONCENTRIC, t)]
+
+    def _level_tolerance(self, rep: _RepInProgress) -> float:
+        return max(0.5 * self.settings.min_excursion, 0.08 * (rep.peak - rep.baseline))
+
+    def _in_concentric(self, t: float, v: float) -> list[TempoEvent]:
+        rep = self._rep
+        rep.peak = max(rep.peak, v)
+        if v > rep.peak_anchor + 0.5 * self._level_tolerance(rep):
+            rep.peak_anchor, rep.t_peak = v, t
+        if v < rep.baseline + 0.5 * self._trigger():
+            return self._abandon(t, "the movement was too small to be a rep")
+        if self._dropped(rep, v):
+            return self._start_return(t)
+        if t - rep.t_peak >= self.settings.settle_s:
+            rep.t_hold = rep.t_peak
+            self.phase = Phase.HOLD
+            return [PhaseChange(Phase.HOLD, t)]
+        return []
+
+    def _dropped(self, rep: _RepInProgress, v: float) -> bool:
+        top = rep.peak
+        if self.phase == Phase.HOLD:
+            # Measured from the hold's own level (its median so far), not its highest twitch, so a
+            # long hold that sags a little with fatigue is still a hold.
+            top = float(np.median([x for tt, x in zip(rep.t, rep.v) if tt >= rep.t_hold]))
+        span = top - rep.baseline
+        return v < top - max(self.settings.drop_fraction * span, 0.5 * self.settings.min_excursion)
+
+    def _in_hold(self, t: float, v: float) -> list[TempoEvent]:
+        rep = self._rep
+        rep.peak = max(rep.peak, v)
+        if self._dropped(rep, v):
+            return self._start_return(t)
+        return []
+
+    def _start_return(self, t: float) -> list[TempoEvent]:
+        rep = self._rep
+        rep.t_drop = t
+        self.phase = Phase.ECCENTRIC
+        return [PhaseChange(Phase.ECCENTRIC, t)]
+
+    def _in_eccentric(self, t: float, v: float) -> list[TempoEvent]:
+        rep = self._rep
+        span = rep.peak - rep.baseline
+        rep.trough = min(rep.trough, v)
+        if v < rep.trough_anchor - 0.5 * self._level_tolerance(rep):
+            rep.trough_anchor, rep.t_trough = v, t
+        if math.isfinite(rep.t_trough) and v > rep.trough + max(self._trigger(), 0.3 * span):
+            # Pushed again before settling at the bottom: this rep ends at its lowest point.
+            events = self._complete(rep.t_trough)
+            return events + self._in_rest(t, v)
+        settled = math.isfinite(rep.t_trough) and t - rep.t_trough >= self.settings.settle_s
+        if settled and rep.trough < rep.baseline + 0.5 * span:
+            return self._complete(t)
+        return []
+
+    # ---- endings ------------------------------------------------------------------------------
+    def _abandon(self, t: float, reason: str) -> list[TempoEvent]:
+        rep = self._rep
+        self._rep = None
+        self.phase = Phase.REST
+        self.abandoned += 1
+        self._rest.clear()
+        if rep is not None:  # the samples since the trigger are the new rest history
+            self._rest.extend((tt, vv) for tt, vv in zip(rep.t, rep.v) if tt >= t - self.settings.rest_window_s)
+        return [RepAbandoned(t, reason), PhaseChange(Phase.REST, t)]
+
+    def _complete(self, t_end: float, cut_off: bool = False) -> list[TempoEvent]:
+        rep = self._rep
+        built = measure_rep(np.asarray(rep.t), np.asarray(rep.v), rep, len(self.reps) + 1, t_end, cut_off)
+        self._rep = None
+        self.phase = Phase.REST
+        self._rest.clear()
+        for tt, vv in zip(rep.t, rep.v):
+            if tt >= max(t_end - self.settings.rest_window_s, rep.t_trough if math.isfinite(rep.t_trough) else t_end):
+                self._rest.append((tt, vv))
+        if built is None:
+            self.abandoned += 1
+            return [RepAbandoned(t_end, "the rep's timing could not be measured"), PhaseChange(Phase.REST, t_end)]
+        self.reps.append(built)
+        return [RepCompleted(built), PhaseChange(Phase.REST, t_end)]
+
+
+def measure_rep(t: np.ndarray, v: np.ndarray, rep: _RepInProgress, index: int, t_end: float,
+                cut_off: bool) -> Rep | None:
+    """Fit the rep's shape to its samples (see ``edges``) and read the phase edges off it."""
+    keep = (t >= rep.t_trigger - 1.5) & (t <= t_end)
+    t, v = t[keep], v[keep]
+    t_top = rep.t_hold if rep.t_hold is not None else rep.t_peak
+    if cut_off:
+        shape = fit_hold_shape(t, v, (rep.t_trigger - 0.2, t_top))
+    else:
+        t_drop = rep.t_drop if rep.t_drop is not None else t_top
+        t_bottom = rep.t_trough if math.isfinite(rep.t_trough) else t_end
+        shape = fit_rep_shape(t, v, (rep.t_trigger - 0.2, t_top, max(t_top, t_drop - 0.3), t_bottom))
+    if shape is None or shape.top - shape.rest_before <= 0:
+        return None
+    if not cut_off:
+        shape = settle_edges(t, v, shape)
+    c0, c1, e0, e1 = shape.knots
+    return Rep(index, Interval(c0, c1), Interval(c1, e0), Interval(e0, e1), shape.rest_before, shape.top)
