@@ -1,0 +1,158 @@
+"""Session → the ``calfcheck.score/1`` JSON report, per-rep CSV and per-frame trace CSV.
+
+Contract: ``session_to_dict`` is the one definition of the output schema; the CLI, the app's download
+button and the batch scorer all write through ``write_json`` / ``write_reps_csv``. Every file is written
+atomically (a temporary file in the same folder, then a rename), so a crash never leaves half a result.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from vision.pipeline import Session
+from vision.signals import LEG_POINTS, heel_lift
+from vision.types import RepScore
+
+SCHEMA = "calfcheck.score/1"
+REP_COLUMNS = ["source", "index", "start_s", "end_s", "concentric_s", "hold_s", "eccentric_s",
+               "peak_deg", "rom_deg", "score", "faults"]
+
+
+def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _r(x: float, nd: int = 2) -> float | None:
+    return None if x is None or not np.isfinite(x) else round(float(x), nd)
+
+
+def _angle_stats(session: Session, s: RepScore) -> tuple[float | None, float | None]:
+    """Peak plantarflexion and range of motion in degrees over the rep, whatever signal was scored."""
+    t = session.track.t_s
+    inside = (t >= s.rep.start_s) & (t <= s.rep.end_s)
+    before = (t >= s.rep.start_s - 1.0) & (t < s.rep.start_s)
+    a = session.angle
+    if not np.isfinite(a[inside]).any():
+        return None, None
+    peak = float(np.nanmax(a[inside]))
+    rest = float(np.nanmedian(a[before])) if np.isfinite(a[before]).any() else float(np.nanmin(a[inside]))
+    return _r(peak, 1), _r(peak - rest, 1)
+
+
+def rep_to_dict(session: Session, s: RepScore) -> dict:
+    rep = s.rep
+    peak_deg, rom_deg = _angle_stats(session, s)
+    return {
+        "index": rep.index,
+        "start_s": _r(rep.start_s), "end_s": _r(rep.end_s),
+        "concentric_s": _r(rep.concentric.duration_s), "hold_s": _r(rep.hold.duration_s),
+        "eccentric_s": _r(rep.eccentric.duration_s),
+        "phases": {name: [_r(getattr(rep, name).start_s), _r(getattr(rep, name).end_s)]
+                   for name in ("concentric", "hold", "eccentric")},
+        "peak_deg": peak_deg, "rom_deg": rom_deg,
+        "peak_signal": _r(rep.peak_level, 4), "rom_signal": _r(rep.range_of_motion, 4),
+        "score": s.score, "faults": list(s.faults),
+    }  # fmt: skip
+
+
+def session_to_dict(session: Session) -> dict:
+    p = session.protocol
+    return {
+        "schema": SCHEMA,
+        "source": session.source,
+        "protocol": p.id,
+        "signal": p.signal,
+        "leg": session.leg.value,
+        "band": session.band,
+        "duration_s": _r(session.duration_s),
+        "fps": _r(session.info.fps),
+        "prescription": {"kind": p.kind, "target_s": p.target_s, "tolerance_s": p.tolerance_s,
+                         "max_reps": p.max_reps, "max_hold_s": p.max_hold_s},
+        "reps": [rep_to_dict(session, s) for s in session.scores],
+        "summary": {
+            "rep_count": session.summary.rep_count,
+            "good_rep_count": session.summary.good_rep_count,
+            "longest_hold_s": session.summary.longest_hold_s,
+            "mean_score": session.summary.mean_score,
+            "band_advice": session.summary.band_advice,
+            "next_band": session.summary.next_band,
+            "fatigue": session.summary.fatigue,
+        },
+        "quality": {
+            "pose_coverage": session.quality.pose_coverage,
+            "leg_coverage": session.quality.leg_coverage,
+            "reliable": session.quality.reliable,
+            "warnings": list(session.quality.warnings),
+        },
+    }
+
+
+def to_json(session: Session) -> str:
+    return json.dumps(session_to_dict(session), indent=1)
+
+
+def write_json(session: Session, path: str | os.PathLike) -> None:
+    write_atomic(path, to_json(session))
+
+
+def rep_rows(session: Session) -> list[dict]:
+    rows = []
+    for s in session.scores:
+        d = rep_to_dict(session, s)
+        rows.append({**{k: d[k] for k in REP_COLUMNS if k in d}, "source": session.source,
+                     "faults": ";".join(d["faults"])})
+    return rows
+
+
+def csv_text(rows: list[dict], columns: list[str]) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def reps_csv(session: Session) -> str:
+    return csv_text(rep_rows(session), REP_COLUMNS)
+
+
+def write_reps_csv(session: Session, path: str | os.PathLike) -> None:
+    write_atomic(path, reps_csv(session))
+
+
+def trace_csv(session: Session) -> str:
+    """Per frame: time, the working leg's landmarks, angle (raw and smooth), heel lift, phase."""
+    track, leg = session.track, session.leg
+    names = ("knee", "ankle", "heel", "toe")
+    lift = heel_lift(track.landmarks, leg, track.width, track.height)
+    phases = session.phase_at(track.t_s)
+    columns = ["t_s"] + [f"{n}_{c}" for n in names for c in ("x", "y", "vis")] + \
+        ["angle_deg_raw", "angle_deg", "heel_lift", "signal", "phase"]
+    rows = []
+    for i, t in enumerate(track.t_s):
+        row = {"t_s": round(float(t), 4)}
+        for n, idx in zip(names, LEG_POINTS[leg]):
+            x, y, _, vis = track.landmarks[i, idx]
+            row.update({f"{n}_x": _r(x, 4), f"{n}_y": _r(y, 4), f"{n}_vis": _r(vis, 3)})
+        row.update({"angle_deg_raw": _r(session.angle_raw[i]), "angle_deg": _r(session.angle[i]),
+                    "heel_lift": _r(lift[i], 4), "signal": _r(session.signal[i], 4), "phase": phases[i].value})
+        rows.append(row)
+    return csv_text(rows, columns)

@@ -1,0 +1,140 @@
+"""Judge reps against a protocol; summarise a set; advise on the band.
+
+Contract: ``score_reps(reps, protocol)`` gives each rep a 0-100 score and fault codes; ``summarise``
+turns the scored set into counts, fatigue and band advice (``harder`` / ``easier`` / ``stay``) and, when
+the current band colour is known, the colour for next time. Pure functions; no I/O.
+
+Fault codes (stable: reports and other tools read them): push_too_fast, push_too_slow, hold_too_short,
+hold_too_long, return_too_fast, return_too_slow, partial_range, hold_cut_off.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from vision.protocols import ExerciseProtocol
+from vision.types import Rep, RepScore, Summary
+
+BANDS = ("yellow", "red", "green", "blue", "black")  # lightest to toughest
+# (phase) -> (fault when shorter than target, fault when longer)
+PHASE_FAULTS = {
+    "concentric": ("push_too_fast", "push_too_slow"),
+    "hold": ("hold_too_short", "hold_too_long"),
+    "eccentric": ("return_too_fast", "return_too_slow"),
+}
+FAULT_TEXT = {
+    "push_too_fast": "push too fast", "push_too_slow": "push too slow",
+    "hold_too_short": "hold too short", "hold_too_long": "hold too long",
+    "return_too_fast": "return too fast", "return_too_slow": "return too slow",
+    "partial_range": "partial range", "hold_cut_off": "hold cut off by the end of the clip",
+}  # fmt: skip
+MAX_PHASE_PENALTY = 35
+PARTIAL_RANGE_PENALTY = 30
+
+
+def reference_range(reps: list[Rep]) -> float:
+    """The athlete's full range in this set: a high percentile, so one big rep does not set it."""
+    if not reps:
+        return 0.0
+    return float(np.percentile([r.range_of_motion for r in reps], 75))
+
+
+def _phase_faults(rep: Rep, protocol: ExerciseProtocol) -> tuple[list[str], float]:
+    faults, penalty = [], 0.0
+    for phase in protocol.scored_phases:
+        actual = getattr(rep, phase).duration_s
+        target, tol = protocol.target_s[phase], protocol.tolerance_s[phase]
+        error = actual - target
+        if abs(error) > tol:
+            faults.append(PHASE_FAULTS[phase][error > 0])
+        # Full marks inside half the tolerance, then a linear penalty reaching the cap at twice it.
+        over = max(0.0, abs(error) - 0.5 * tol) / max(1.5 * tol, 1e-6)
+        penalty += MAX_PHASE_PENALTY * min(1.0, over)
+    return faults, penalty
+
+
+def score_reps(reps: list[Rep], protocol: ExerciseProtocol, cut_off: set[int] | None = None) -> list[RepScore]:
+    full = reference_range(reps)
+    cut_off = cut_off or set()
+    scored = []
+    for rep in reps:
+        if protocol.kind == "isometric":
+            faults, penalty = [], 0.0
+        else:
+            faults, penalty = _phase_faults(rep, protocol)
+        if full > 0 and rep.range_of_motion < protocol.partial_range_fraction * full:
+            faults.append("partial_range")
+            penalty += PARTIAL_RANGE_PENALTY
+        if rep.index in cut_off:
+            faults.append("hold_cut_off")
+        scored.append(RepScore(rep, int(round(max(0.0, 100.0 - penalty))), tuple(faults)))
+    return scored
+
+
+def _fatigue(scores: list[RepScore], protocol: ExerciseProtocol) -> bool:
+    """Range or tempo fading: the last third of the set against the first third."""
+    if len(scores) < 4:
+        return False
+    third = max(1, len(scores) // 3)
+    first, last = scores[:third], scores[-third:]
+    rom_first = np.mean([s.rep.range_of_motion for s in first])
+    rom_last = np.mean([s.rep.range_of_motion for s in last])
+    if rom_first > 0 and rom_last < 0.85 * rom_first:
+        return True
+    phases = protocol.scored_phases or ("concentric",)
+    for phase in phases:
+        d_first = np.mean([getattr(s.rep, phase).duration_s for s in first])
+        d_last = np.mean([getattr(s.rep, phase).duration_s for s in last])
+        if abs(d_last - d_first) > max(protocol.tolerance_s.get(phase, 0.5), 0.3):
+            return True
+    return False
+
+
+def band_advice(scores: list[RepScore], protocol: ExerciseProtocol) -> str:
+    if not scores:
+        return "stay"
+    good = [s for s in scores if not s.faults]
+    if protocol.kind == "isometric":
+        longest = max(s.rep.hold.duration_s for s in scores)
+        if protocol.max_hold_s is not None and longest > protocol.max_hold_s:
+            return "harder"
+        first = scores[0]
+        if "partial_range" in first.faults or (protocol.min_hold_s and first.rep.hold.duration_s < protocol.min_hold_s
+                                               and "hold_cut_off" not in first.faults):
+            return "easier"
+        return "stay"
+    if protocol.max_reps is not None and len(good) > protocol.max_reps:
+        return "harder"
+    opening = scores[:2]
+    if len(opening) == 2 and all(s.faults for s in opening):
+        return "easier"
+    return "stay"
+
+
+def next_band(current: str | None, advice: str) -> str | None:
+    """The colour to use next time; None when no colour was given or there is no band beyond."""
+    if current is None:
+        return None
+    i = BANDS.index(current)
+    if advice == "harder":
+        return BANDS[i + 1] if i + 1 < len(BANDS) else None
+    if advice == "easier":
+        return BANDS[i - 1] if i > 0 else None
+    return current
+
+
+def summarise(scores: list[RepScore], protocol: ExerciseProtocol, band: str | None = None) -> Summary:
+    advice = band_advice(scores, protocol)
+    return Summary(
+        rep_count=len(scores),
+        good_rep_count=sum(1 for s in scores if not s.faults),
+        longest_hold_s=round(max((s.rep.hold.duration_s for s in scores), default=0.0), 2),
+        mean_score=round(float(np.mean([s.score for s in scores])), 1) if scores else None,
+        band_advice=advice,
+        next_band=next_band(band, advice),
+        fatigue=_fatigue(scores, protocol),
+    )
+
+
+def describe_faults(faults: tuple[str, ...] | list[str]) -> str:
+    return ", ".join(FAULT_TEXT.get(f, f.replace("_", " ")) for f in faults)
