@@ -120,7 +120,7 @@ def settle_edges(t: np.ndarray, v: np.ndarray, shape: RepShape, max_shift_s: flo
     t, v = t[ok], v[ok]
     k0, k1, k2, k3 = shape.knots
     rng = shape.top - min(shape.rest_before, shape.rest_after)
-    noise = max(plateau_noise(v[t < k0]), plateau_noise(v[(t > k1) & (t < k2)]), plateau_noise(v[t > k3]))
+    noise = max(step_noise(v[t < k0]), step_noise(v[(t > k1) & (t < k2)]), step_noise(v[t > k3]))
     band = max(2.5 * noise, 0.03 * abs(rng))
 
     up_speed = abs(shape.top - shape.rest_before) / max(k1 - k0, 1e-3)
@@ -141,16 +141,34 @@ def settle_edges(t: np.ndarray, v: np.ndarray, shape: RepShape, max_shift_s: flo
             i += step
         return float(t[i])
 
+    # A long hold may drift, so each end of it is judged against the level next to it.
+    # The window keeps clear of the knot, where a slow start of the movement may already show.
+    hold_start_level = _local_level(t, v, min(k1 + 0.3, k2), min(k1 + 1.0, k2), shape.top)
+    hold_end_level = _local_level(t, v, max(k2 - 1.0, k1), max(k2 - 0.3, k1), shape.top)
     new = (
         min(k0, walk(k0, shape.rest_before, -1, False, up_speed)),
-        max(k1, walk(k1, shape.top, +1, True, up_speed)),
-        min(k2, walk(k2, shape.top, -1, True, down_speed)),
+        max(k1, walk(k1, hold_start_level, +1, True, up_speed)),
+        min(k2, walk(k2, hold_end_level, -1, True, down_speed)),
         max(k3, walk(k3, shape.rest_after, +1, False, down_speed)),
     )
     if new[2] < new[1]:  # no hold: the two walks crossed at the top
         mid = 0.5 * (new[1] + new[2])
         new = (new[0], mid, mid, new[3])
     return RepShape(new, shape.rest_before, shape.top, shape.rest_after, shape.rms_residual)
+
+
+def _local_level(t: np.ndarray, v: np.ndarray, start: float, end: float, fallback: float) -> float:
+    inside = v[(t >= start) & (t <= end)]
+    return float(np.median(inside)) if inside.size >= 3 else fallback
+
+
+def step_noise(v: np.ndarray) -> float:
+    """Sample-to-sample noise (robust SD of first differences / sqrt 2): blind to slow drift and steps."""
+    v = v[np.isfinite(v)]
+    if v.size < 4:
+        return 0.0
+    d = np.diff(v)
+    return float(1.4826 * np.median(np.abs(d - np.median(d))) / np.sqrt(2.0))
 
 
 def plateau_noise(v: np.ndarray) -> float:

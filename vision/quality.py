@@ -16,6 +16,7 @@ from vision.types import Leg, PoseTrack, QualityReport
 
 MIN_POSE_COVERAGE = 0.3  # fraction of frames with a person
 MIN_PERSON_HEIGHT = 0.3  # median body height as a fraction of the frame height
+STEADY_PERSON = 0.8  # an athlete is found in nearly every frame; passers-by come and go
 MIN_LEG_COVERAGE = 0.6  # fraction of frames with knee, ankle, heel and toe visible
 MAX_ANGLE_JITTER_DEG = 3.0  # SD of raw minus smoothed angle
 
@@ -31,8 +32,9 @@ TOO_FAR = "You are small in the frame. Move the camera closer so your leg fills 
 def person_height(track: PoseTrack) -> np.ndarray:
     """Per frame, the vertical extent of the landmarks as a fraction of the frame height (NaN: nobody)."""
     y = track.landmarks[:, :, 1]
-    with np.errstate(invalid="ignore"):
-        extent = np.nanmax(y, axis=1) - np.nanmin(y, axis=1) if len(track) else np.zeros(0)
+    extent = np.full(len(track), np.nan)
+    seen = np.isfinite(y).any(axis=1)
+    extent[seen] = np.nanmax(y[seen], axis=1) - np.nanmin(y[seen], axis=1)
     return extent
 
 
@@ -46,8 +48,10 @@ def assess(track: PoseTrack, leg: Leg, raw_angle: np.ndarray, smooth_angle: np.n
     heights = person_height(track)[has_person]
     median_height = float(np.median(heights)) if heights.size else 0.0
     warnings: list[str] = []
-    if pose_coverage < MIN_POSE_COVERAGE or median_height < MIN_PERSON_HEIGHT:
-        warnings.append(NO_ATHLETE)
+    if pose_coverage < MIN_POSE_COVERAGE or (median_height < MIN_PERSON_HEIGHT and pose_coverage < STEADY_PERSON):
+        warnings.append(NO_ATHLETE)  # nobody, or passers-by flickering in and out of detection
+    elif median_height < MIN_PERSON_HEIGHT:
+        warnings.append(TOO_FAR)
     else:
         if leg_coverage < MIN_LEG_COVERAGE:
             warnings.append(LEG_OUT_OF_VIEW)

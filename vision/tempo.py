@@ -28,6 +28,9 @@ from vision.edges import fit_hold_shape, fit_rep_shape, settle_edges
 from vision.types import Interval, Phase, Rep
 
 
+RETURNED_FRACTION = 0.25  # back within a quarter of the range from rest: the return is over once it settles
+
+
 @dataclass(frozen=True)
 class TrackerSettings:
     min_excursion: float  # smallest rise that may be a rep, in signal units (the noise floor)
@@ -197,7 +200,7 @@ class TempoTracker:
             events = self._complete(rep.t_trough)
             return events + self._in_rest(t, v)
         settled = math.isfinite(rep.t_trough) and t - rep.t_trough >= self.settings.settle_s
-        if settled and rep.trough < rep.baseline + 0.5 * span:
+        if settled and rep.trough < rep.baseline + RETURNED_FRACTION * span:
             return self._complete(t)
         return []
 
