@@ -24,6 +24,7 @@ import hashlib
 import json
 import os
 import re
+import signal
 import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -225,19 +226,30 @@ def run_local(jobs: list[ClipJob], out: Path, workers: int, reporter: _Reporter)
             reporter.done(result)
         return
     # spawn: MediaPipe and the progress thread do not survive fork; each worker loads its own model.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        pending: dict[Future, ClipJob] = {pool.submit(score_clip, job): job for job in jobs}
-        try:
-            while pending:
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    job = pending.pop(fut)
-                    _write_result(out, job, fut.result())
-                    reporter.done(fut.result())
-        except BaseException:
-            for fut in pending:
-                fut.cancel()
-            raise
+    # Workers ignore Ctrl-C: the driver alone handles it, so an interrupt prints one line, not one
+    # traceback per worker.
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"), initializer=_ignore_sigint)
+    pending: dict[Future, ClipJob] = {pool.submit(score_clip, job): job for job in jobs}
+    try:
+        while pending:
+            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                job = pending.pop(fut)
+                _write_result(out, job, fut.result())
+                reporter.done(fut.result())
+    except BaseException:
+        for fut in pending:
+            fut.cancel()
+        # Clips in flight are abandoned (their results were never written, so nothing is half-done).
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            proc.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def run_batch(inputs: list[str], out: str | os.PathLike, protocol: str = "band-tempo", workers: int | None = None,

@@ -61,9 +61,11 @@ class Session:
 
     @property
     def duration_s(self) -> float:
-        if self.info.duration_s:
-            return float(self.info.duration_s)
-        return float(self.track.t_s[-1]) if len(self.track) else 0.0
+        """From the frames' own timestamps (container durations are unreliable for variable frame rate)."""
+        t = self.track.t_s
+        if len(t) >= 2:
+            return float(t[-1] - t[0] + np.median(np.diff(t)))
+        return float(self.info.duration_s or 0.0)
 
     def phase_at(self, t_s: np.ndarray) -> list[Phase]:
         """The phase at each time, read from the scored reps (REST outside them)."""

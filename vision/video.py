@@ -163,6 +163,11 @@ def iter_frames(
                 stats.frames += 1
         except av.error.FFmpegError:
             stats.damaged = True
+        # A file cut short (an interrupted upload or copy) decodes cleanly up to the cut, so compare
+        # with the frame count its header promised.
+        promised = stream.frames or 0
+        if promised and decoded < 0.9 * promised:
+            stats.damaged = True
         if stats.frames == 0:
             raise VideoReadError(
                 f"{Path(path).name}: the video is damaged or has no frames that can be decoded. "

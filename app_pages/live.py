@@ -1,0 +1,136 @@
+"""Live coaching page: webcam in through WebRTC, cues out, the same tracker as the CLI.
+
+Threads: ``video_frame_callback`` runs on streamlit-webrtc's worker thread. It only calls the
+``LiveCoach`` and stores its immutable ``LiveState``; it makes no ``st.*`` calls. The page polls that
+state from a fragment that reruns every half second.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+
+import av
+import streamlit as st
+from streamlit_webrtc import WebRtcMode, webrtc_streamer
+
+from app_pages.tempo_guide import guide_html
+from app_pages.ui import Prescription, faults_text, header, prescription_picker, summary_block
+from vision import report
+from vision.live import LiveCoach, LiveState
+from vision.types import Frame
+
+
+def rtc_configuration() -> dict:
+    """No ICE servers on loopback; a deployment sets CALFCHECK_ICE_SERVERS to a JSON list."""
+    raw = os.environ.get("CALFCHECK_ICE_SERVERS", "").strip()
+    try:
+        servers = json.loads(raw) if raw else []
+    except ValueError:
+        servers = []
+    return {"iceServers": servers}
+
+
+class LiveHolder:
+    """Crosses threads: the video thread writes coach/state under a lock; the page reads."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.prescription: Prescription | None = None
+        self.coach: LiveCoach | None = None
+        self.error: str | None = None
+        self.frames = 0
+
+    def start_set(self, prescription: Prescription) -> None:
+        with self.lock:
+            if self.coach is not None:
+                self.coach.close()
+            self.prescription, self.coach, self.error, self.frames = prescription, None, None, 0
+
+    def callback(self, frame: av.VideoFrame) -> av.VideoFrame:
+        image = frame.to_ndarray(format="rgb24")
+        t = float(frame.time) if frame.time is not None else time.monotonic()
+        with self.lock:
+            if self.coach is None and self.prescription is not None:
+                p = self.prescription
+                self.coach = LiveCoach(p.protocol, p.leg, p.band)  # one landmarker per stream
+            coach = self.coach
+        if coach is None:
+            return frame
+        try:
+            annotated, _ = coach.process(Frame(image, t, self.frames))
+        except Exception as exc:  # keep the stream alive; the page shows the message
+            self.error = f"{type(exc).__name__}: {exc}"
+            return frame
+        self.frames += 1
+        return av.VideoFrame.from_ndarray(annotated, format="rgb24")
+
+    def state(self) -> LiveState | None:
+        coach = self.coach
+        return coach.state if coach is not None else None
+
+
+header("Live coaching", "Sit side-on to the camera with the working leg crossed over, the whole leg and foot in view.")
+holder: LiveHolder = st.session_state.setdefault("live_holder", LiveHolder())
+was_playing = st.session_state.get("live_playing", False)
+
+prescription = prescription_picker("live", disabled=was_playing)
+audio = st.toggle("Audio tick in the tempo guide", value=False)
+st.components.v1.html(guide_html(prescription.protocol, audio), height=90)
+
+video_col, panel_col = st.columns([3, 2], gap="large")
+with video_col:
+    ctx = webrtc_streamer(
+        key="calfcheck-live",
+        mode=WebRtcMode.SENDRECV,
+        rtc_configuration=rtc_configuration(),
+        media_stream_constraints={"video": {"width": {"ideal": 960}}, "audio": False},
+        video_frame_callback=holder.callback,
+        async_processing=True,  # drop frames rather than queue them: cues stay current
+        video_html_attrs={"style": {"width": "100%", "borderRadius": "12px"}, "autoPlay": True,
+                          "controls": False, "muted": True},
+    )
+playing = bool(ctx.state.playing)
+if playing and not was_playing:
+    holder.start_set(prescription)
+st.session_state["live_playing"] = playing
+
+
+@st.fragment(run_every=0.5)
+def status_panel() -> None:
+    state = holder.state()
+    reps = state.reps if state else 0
+    phase = state.phase.name if state else "REST"
+    st.markdown(
+        f"<div class='cc-card'><p class='cc-label'>set</p><p class='cc-big' id='cc-reps'>Reps: {reps}</p>"
+        f"<p class='cc-big' id='cc-phase' style='font-size:1.5rem'>Phase: {phase}</p></div>",
+        unsafe_allow_html=True,
+    )
+    cue = state.cue if state else "Press START, then push the foot down when you are ready"
+    st.markdown(f"<div class='cc-card'><p class='cc-label'>next</p><p class='cc-cue'>{cue}</p></div>",
+                unsafe_allow_html=True)
+    if state and state.last_rep:
+        st.markdown(f"<div class='cc-card'><p class='cc-label'>last rep</p><p id='cc-last'>{state.last_rep_text}</p>"
+                    "</div>", unsafe_allow_html=True)
+    if state:
+        st.caption(f"{state.fps:.0f} frames/s analysed · {state.latency_ms:.0f} ms per frame · "
+                   f"leg: {state.leg.value if state.leg else 'finding…'}")
+    if holder.error:
+        st.warning("The live analysis hit a problem with a frame and skipped it. If cues stop, press STOP and START.")
+
+
+with panel_col:
+    status_panel()
+
+if not playing and holder.coach is not None and holder.coach.scores:
+    st.subheader("Set summary")
+    session = holder.coach.to_session()
+    summary_block(session.summary, session.protocol)
+    rows = [{"rep": s.rep.index, "push s": round(s.rep.concentric.duration_s, 1),
+             "hold s": round(s.rep.hold.duration_s, 1), "return s": round(s.rep.eccentric.duration_s, 1),
+             "score": s.score, "faults": faults_text(s.faults)} for s in session.scores]
+    st.table(rows)
+    st.download_button("Download JSON report", report.to_json(session), file_name="calfcheck-live.json",
+                       mime="application/json")

@@ -1,0 +1,129 @@
+"""Clip review page: upload or pick a clip, then study it rep by rep.
+
+Pose runs once per clip (cached by content hash); changing the exercise, leg or band re-scores from the
+cached landmarks. Every failure becomes a message on the page, never a traceback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from app_pages.charts import signal_figure
+from app_pages.ui import Prescription, faults_text, header, prescription_picker, summary_block
+from vision import report
+from vision.errors import CalfcheckError
+from vision.pipeline import FormChecker
+from vision.render import render_annotated
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_videos"
+UPLOAD_DIR = Path(tempfile.gettempdir()) / "calfcheck-uploads"
+
+
+def stored_clip(name: str, data: bytes) -> tuple[Path, str]:
+    digest = hashlib.sha256(data).hexdigest()
+    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+    path = UPLOAD_DIR / f"{digest[:16]}{Path(name).suffix.lower() or '.mp4'}"
+    if not path.exists():
+        report.write_atomic(path, data)
+    return path, digest
+
+
+def extraction_for(path: Path, digest: str, checker: FormChecker):
+    cache = st.session_state.setdefault("extractions", {})
+    if digest not in cache:
+        bar = st.progress(0.0, text="Finding the leg and foot in every frame…")
+        cache.clear()  # one clip's landmarks at a time keeps a long session's memory flat
+        cache[digest] = checker.extract(path, progress=lambda f: bar.progress(f, text=f"Analysing… {f:.0%}"))
+        bar.empty()
+    return cache[digest]
+
+
+def annotated_video(path: Path, digest: str, session, p: Prescription) -> bytes:
+    key = (digest, p.protocol.id, session.leg.value)
+    cache = st.session_state.setdefault("renders", {})
+    if key not in cache:
+        bar = st.progress(0.0, text="Drawing the annotated video…")
+        out = UPLOAD_DIR / f"{digest[:16]}-{p.protocol.id}-{session.leg.value}.mp4"
+        render_annotated(path, session, out, progress=lambda f: bar.progress(f, text=f"Drawing… {f:.0%}"))
+        cache.clear()
+        cache[key] = out.read_bytes()
+        bar.empty()
+    return cache[key]
+
+
+def rep_table(session) -> pd.DataFrame:
+    rows = []
+    for s in session.scores:
+        d = report.rep_to_dict(session, s)
+        rows.append({"rep": d["index"], "start s": d["start_s"], "push s": d["concentric_s"], "hold s": d["hold_s"],
+                     "return s": d["eccentric_s"], "peak °": d["peak_deg"], "range °": d["rom_deg"],
+                     "score": d["score"], "faults": faults_text(s.faults)})
+    return pd.DataFrame(rows)
+
+
+def highlight_faults(row: pd.Series) -> list[str]:
+    bad = row["faults"] != "on target"
+    return ["background-color: #fde8e8; color: #8a1c1c" if bad else "background-color: #eaf6ee"] * len(row)
+
+
+header("Clip review", "Upload a recorded set and see every rep's push, hold and return against the prescription.")
+prescription = prescription_picker("review")
+limit_mb = st.get_option("server.maxUploadSize")
+st.caption(f"MP4, MOV, AVI or WebM up to {limit_mb} MB. Best: filmed from the side, camera still, the whole leg in view.")
+
+source = st.radio("Clip", ["Upload a clip", "Use a sample clip"], horizontal=True, label_visibility="collapsed")
+clip_name, clip_bytes = None, None
+if source == "Upload a clip":
+    upload = st.file_uploader("Clip", type=["mp4", "mov", "avi", "webm"], label_visibility="collapsed")
+    if upload is not None:
+        clip_name, clip_bytes = upload.name, upload.getvalue()
+else:
+    samples = sorted(p.name for p in SAMPLES.glob("*") if p.suffix.lower() in (".mp4", ".mov", ".avi", ".webm"))
+    pick = st.selectbox("Sample clip", samples)
+    if pick:
+        clip_name, clip_bytes = pick, (SAMPLES / pick).read_bytes()
+
+if clip_bytes is not None:
+    checker = FormChecker(prescription.protocol, prescription.leg, prescription.band)
+    try:
+        path, digest = stored_clip(clip_name, clip_bytes)
+        extraction = extraction_for(path, digest, checker)
+        session = checker.analyse(extraction, source=clip_name)
+    except CalfcheckError as exc:
+        st.error(f"We could not read this clip. {exc}")
+        st.stop()
+    except Exception as exc:  # never a traceback for a user
+        st.error(f"Something went wrong while analysing this clip ({type(exc).__name__}). Try another export of it.")
+        st.stop()
+
+    for warning in session.quality.warnings:
+        st.warning(warning)
+    summary_block(session.summary, session.protocol)
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        try:
+            video = annotated_video(path, digest, session, prescription)
+            st.video(video, format="video/mp4")
+        except CalfcheckError as exc:
+            video = None
+            st.error(f"The annotated video could not be drawn: {exc}")
+    with right:
+        st.plotly_chart(signal_figure(session), width="stretch")
+    st.subheader(f"Reps ({len(session.scores)})")
+    table = rep_table(session)
+    if table.empty:
+        st.info("No reps were found in this clip.")
+    else:
+        st.table(table.style.apply(highlight_faults, axis=1).format(precision=2))
+    stem = Path(clip_name).stem
+    d1, d2, d3 = st.columns(3)
+    d1.download_button("Download JSON", report.to_json(session), file_name=f"{stem}.json", mime="application/json")
+    d2.download_button("Download CSV", report.reps_csv(session), file_name=f"{stem}-reps.csv", mime="text/csv")
+    if video is not None:
+        d3.download_button("Download annotated video", video, file_name=f"{stem}-annotated.mp4", mime="video/mp4")

@@ -1,0 +1,52 @@
+"""Shared fixtures: where ../shared is, the shipped sample clip, and cached pose extraction."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+REMIX = SHARED / "clips" / "remix"
+REAL = SHARED / "clips" / "real"
+SAMPLE_VIDEO = ROOT / "sample_videos" / "walking_and_box_jump_bsd3.mp4"
+ARTIFACTS = ROOT / "test-artifacts"
+
+needs_shared = pytest.mark.skipif(
+    not (REMIX.is_dir() and REAL.is_dir()),
+    reason="../shared/clips is absent: the real and remix clips may not be shipped with the project",
+)
+
+
+@pytest.fixture(scope="session")
+def sample_video() -> Path:
+    return SAMPLE_VIDEO
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+def remix_labels(name: str) -> dict:
+    return json.loads((REMIX / f"{name}.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def extractions():
+    """Pose is the slow stage: extract each clip once per test session, then analyse it many ways."""
+    from vision.pipeline import FormChecker
+    from vision.protocols import load_protocol
+
+    cache = {}
+    checker = FormChecker(load_protocol("band-tempo"))
+
+    def get(path: Path):
+        if path not in cache:
+            cache[path] = checker.extract(path)
+        return cache[path]
+
+    return get

@@ -1,0 +1,68 @@
+"""Synthetic signal traces with phase edges known exactly, for unit tests of the tempo logic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class RepSpec:
+    start_s: float
+    concentric_s: float
+    hold_s: float
+    eccentric_s: float
+    rom: float = 1.0  # fraction of the full range reached
+
+    @property
+    def edges(self) -> tuple[float, float, float, float]:
+        c1 = self.start_s + self.concentric_s
+        e0 = c1 + self.hold_s
+        return self.start_s, c1, e0, e0 + self.eccentric_s
+
+
+def _eased(u: np.ndarray, ease_fraction: float) -> np.ndarray:
+    """0→1 over u in [0, 1] at a steady pace with a smooth (constant-acceleration) start and stop."""
+    e = np.clip(ease_fraction, 1e-6, 0.49)
+    v = 1.0 / (1.0 - e)  # top speed so that the area is 1
+    u = np.clip(u, 0.0, 1.0)
+    out = np.where(u < e, 0.5 * v / e * u**2, 0.0)
+    mid = (u >= e) & (u <= 1 - e)
+    out = np.where(mid, 0.5 * v * e + v * (u - e), out)
+    tail = u > 1 - e
+    out = np.where(tail, 1.0 - 0.5 * v / e * (1.0 - u) ** 2, out)
+    return out
+
+
+def trace(t: np.ndarray, reps: list[RepSpec], rest: float = -10.0, full_range: float = 40.0,
+          ease_s: float = 0.15) -> np.ndarray:
+    x = np.full_like(t, rest, dtype=float)
+    for r in reps:
+        c0, c1, e0, e1 = r.edges
+        amp = full_range * r.rom
+        up = (t >= c0) & (t < c1)
+        x[up] = rest + amp * _eased((t[up] - c0) / r.concentric_s, ease_s / max(r.concentric_s, 1e-6))
+        x[(t >= c1) & (t < e0)] = rest + amp
+        down = (t >= e0) & (t < e1)
+        x[down] = rest + amp * (1 - _eased((t[down] - e0) / r.eccentric_s, ease_s / r.eccentric_s))
+    return x
+
+
+def uniform_times(duration_s: float, fps: float = 30.0) -> np.ndarray:
+    return np.arange(0.0, duration_s, 1.0 / fps)
+
+
+def uneven_times(duration_s: float, rng: np.random.Generator, min_dt: float = 0.02, max_dt: float = 0.06) -> np.ndarray:
+    steps = rng.uniform(min_dt, max_dt, size=int(duration_s / min_dt) + 10)
+    t = np.cumsum(steps)
+    return t[t < duration_s]
+
+
+def tempo_set(n: int, c: float = 1.0, h: float = 2.0, e: float = 3.0, first_start: float = 2.0,
+              rest_s: float = 2.0) -> list[RepSpec]:
+    reps, start = [], first_start
+    for _ in range(n):
+        reps.append(RepSpec(start, c, h, e))
+        start += c + h + e + rest_s
+    return reps

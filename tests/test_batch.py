@@ -1,0 +1,153 @@
+"""Batch scoring of a folder: error rows, resume, interruption, manifests and the Ray path."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REMIX, ROOT, needs_shared
+
+pytestmark = [needs_shared]
+GOOD = {"tempo_123_x4.mp4": 4, "fast_return_121_x4.mp4": 4, "no_hold_103_x4.mp4": 4}
+
+
+def make_folder(root: Path) -> Path:
+    folder = root / "clips"
+    (folder / "week2").mkdir(parents=True)
+    for i, name in enumerate(GOOD):
+        shutil.copy(REMIX / name, (folder / "week2" if i == 2 else folder) / name)  # one in a subfolder
+    (folder / "truncated.mp4").write_bytes((REMIX / "mixed_x5.mp4").read_bytes()[:60_000])
+    (folder / "notes.mp4").write_text("physio notes, not a video\n" * 40)
+    (folder / "empty.mp4").write_bytes(b"")
+    return folder
+
+
+def batch(*args, **kw):
+    return subprocess.run([sys.executable, "-m", "vision", "batch", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=900, **kw)
+
+
+def read_csv(path: Path) -> list[dict]:
+    with path.open() as f:
+        return list(csv.DictReader(f))
+
+
+def comparable(rows: list[dict]) -> list[tuple]:
+    return sorted((Path(r["file"]).name, r["status"], r["reps"], r["mean_score"], r["band_advice"],
+                   r["longest_hold_s"], bool(r["error"])) for r in rows)
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("batch")
+    folder = make_folder(root)
+    out = root / "out"
+    res = batch(folder, "--out", out, "--workers", "2", "--quiet")
+    return folder, out, res
+
+
+def test_mixed_folder_gives_a_row_per_clip(first_run):
+    folder, out, res = first_run
+    assert res.returncode == 1, res.stderr  # some clips failed
+    assert "Traceback" not in res.stderr
+    rows = read_csv(out / "summary.csv")
+    assert len(rows) == 6
+    by_name = {Path(r["file"]).name: r for r in rows}
+    for name, reps in GOOD.items():
+        assert by_name[name]["status"] == "ok" and int(by_name[name]["reps"]) == reps
+        report = json.loads((out / name.replace(".mp4", ".json")).read_text())
+        assert report["schema"] == "calfcheck.score/1" and report["summary"]["rep_count"] == reps
+    assert "empty" in by_name["empty.mp4"]["error"]
+    assert "not a readable video" in by_name["notes.mp4"]["error"]
+    assert "damaged" in by_name["truncated.mp4"]["error"]
+    assert all(r["status"] == "error" for n, r in by_name.items() if n not in GOOD)
+    reps = read_csv(out / "reps.csv")
+    assert len(reps) == sum(GOOD.values())
+    assert not list(out.glob(".*.part"))
+
+
+def test_resume_scores_nothing_again(first_run):
+    folder, out, _ = first_run
+    stamps = {p.name: p.stat().st_mtime_ns for p in out.glob("*.json")}
+    before = comparable(read_csv(out / "summary.csv"))
+    started = time.time()
+    res = batch(folder, "--out", out, "--resume", "--quiet")
+    assert res.returncode == 1
+    assert {p.name: p.stat().st_mtime_ns for p in out.glob("*.json")} == stamps  # nothing rewritten
+    assert comparable(read_csv(out / "summary.csv")) == before
+    assert time.time() - started < 30  # hashing, no pose
+
+
+def test_changed_clip_is_scored_again_on_resume(first_run, tmp_path):
+    folder, out, _ = first_run
+    work = tmp_path / "out"
+    shutil.copytree(out, work)
+    clip = tmp_path / "clips"
+    shutil.copytree(folder, clip)
+    (clip / "empty.mp4").write_bytes(b"still not a video")  # its content changed: its hash no longer matches
+    stamp = (work / "empty.json").stat().st_mtime_ns
+    untouched = (work / "tempo_123_x4.json").stat().st_mtime_ns
+    batch(clip, "--out", work, "--resume", "--quiet")
+    assert (work / "empty.json").stat().st_mtime_ns != stamp
+    assert json.loads((work / "empty.json").read_text())["status"] == "error"
+    assert (work / "tempo_123_x4.json").stat().st_mtime_ns == untouched
+
+
+def test_interrupt_then_resume_gives_the_same_results(first_run, tmp_path):
+    folder, out, _ = first_run
+    work = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "vision", "batch", str(folder), "--out", str(work),
+                             "--workers", "2", "--quiet"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and not any(p.name in ("tempo_123_x4.json", "fast_return_121_x4.json",
+                                                         "no_hold_103_x4.json") for p in work.glob("*.json")):
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "--resume" in err
+    assert not [p for p in work.iterdir() if p.name.startswith(".")]  # no partial files
+    done_before = {p.name for p in work.glob("*.json")}
+    assert 0 < len(done_before) < 6
+    res = batch(folder, "--out", work, "--resume", "--quiet")
+    assert res.returncode == 1
+    assert comparable(read_csv(work / "summary.csv")) == comparable(read_csv(out / "summary.csv"))
+    assert not [p for p in work.iterdir() if p.name.startswith(".")]
+
+
+def test_manifest_gives_each_clip_its_own_prescription(tmp_path):
+    manifest = tmp_path / "sessions.csv"
+    manifest.write_text("path,athlete,leg,protocol,band\n"
+                        f"{REMIX / 'tempo_123_x4.mp4'},ana,left,heel-raise,red\n"
+                        f"{REMIX / 'iso_hold_34s.mp4'},ben,,band-isometric,blue\n")
+    out = tmp_path / "out"
+    res = batch(manifest, "--out", out, "--quiet", "--workers", "2")
+    assert res.returncode == 0, res.stderr
+    rows = {r["athlete"]: r for r in read_csv(out / "summary.csv")}
+    assert rows["ana"]["protocol"] == "heel-raise" and rows["ana"]["leg"] == "left" and rows["ana"]["reps"] == "4"
+    assert rows["ben"]["protocol"] == "band-isometric" and rows["ben"]["band_advice"] == "harder"
+    assert json.loads((out / "iso_hold_34s.json").read_text())["summary"]["next_band"] == "black"
+
+
+@pytest.mark.parametrize("args", [["nowhere/*.mp4"], ["--protocol", "band-purple", str(REMIX)]])
+def test_usage_errors_exit_2(tmp_path, args):
+    res = batch(*args, "--out", tmp_path / "o")
+    assert res.returncode == 2 and "Traceback" not in res.stderr
+
+
+def test_ray_path_gives_the_same_summary(first_run, tmp_path):
+    pytest.importorskip("ray")
+    folder, out, _ = first_run
+    res = batch(folder, "--out", tmp_path / "ray", "--ray", "local", "--workers", "2", "--quiet")
+    assert res.returncode == 1, res.stderr
+    assert comparable(read_csv(tmp_path / "ray" / "summary.csv")) == comparable(read_csv(out / "summary.csv"))

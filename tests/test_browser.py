@@ -1,0 +1,154 @@
+"""The app in a real browser: Debian's Chromium driven by Playwright, a fake camera fed from a clip.
+
+These need /usr/bin/chromium (``make test`` installs it) and ../shared for the clips.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import pytest
+
+from tests.conftest import REMIX, ROOT, needs_shared
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    needs_shared,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"),
+]
+CLIP = REMIX / "tempo_123_x4.mp4"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    port = free_port()
+    log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
+         "127.0.0.1", "--server.headless", "true"], cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail(f"streamlit did not start: {log.read_text()[-2000:]}")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def make_y4m(src: Path, dst: Path, height: int = 528, fps: int = 15) -> Path:
+    """Chromium's fake camera plays .y4m: convert the clip with FFmpeg's libraries (PyAV)."""
+    with av.open(str(src)) as inp, av.open(str(dst), "w", format="yuv4mpegpipe") as out:
+        vin = inp.streams.video[0]
+        width = round(vin.codec_context.width * height / vin.codec_context.height / 2) * 2
+        stream = out.add_stream("rawvideo", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        next_t, n = 0.0, 0
+        for frame in inp.decode(video=0):
+            if frame.time + 1e-6 < next_t:
+                continue  # resample to the fake camera's rate by timestamp
+            f = frame.reformat(width=width, height=height, format="yuv420p")
+            f.pts, f.time_base = n, Fraction(1, fps)
+            out.mux(stream.encode(f))
+            n += 1
+            next_t = n / fps
+        out.mux(stream.encode(None))
+    return dst
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    y4m = make_y4m(CLIP, tmp_path_factory.mktemp("camera") / "tempo_123_x4.y4m")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--headless", "--no-sandbox", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={y4m}", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run", "--autoplay-policy=no-user-gesture-required"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, artifacts, request):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    yield pg
+    pg.screenshot(path=str(artifacts / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+def test_live_page_counts_the_clip_reps(app_url, page):
+    page.goto(f"{app_url}/live")
+    page.get_by_text("Reps: 0").wait_for(timeout=60_000)
+    webrtc = page.frame_locator("iframe[title*='webrtc']")
+    webrtc.get_by_text("START").click()
+    started = time.time()
+    seen = []
+    while time.time() - started < 120:
+        text = page.locator("#cc-reps").inner_text(timeout=10_000)
+        seen.append(int(text.split(":")[1]))
+        if seen[-1] >= 4:
+            break
+        time.sleep(0.5)
+    elapsed = time.time() - started
+    assert "Phase:" in page.locator("#cc-phase").inner_text()
+    # The fake camera loops the 34 s clip; its first pass holds exactly 4 reps, the next begins at 36 s.
+    assert seen[-1] == 4, seen
+    assert seen == sorted(seen)  # the count only ever goes up
+    assert elapsed < 34 + 25, elapsed  # reached on the first pass (plus connection time)
+    page.get_by_text("push", exact=False).first.wait_for(timeout=5_000)  # the last rep's timing is shown
+    webrtc.get_by_text("STOP").click()
+    page.get_by_text("Set summary").wait_for(timeout=30_000)
+    page.get_by_text("Download JSON report").wait_for(timeout=10_000)
+
+
+def upload(page, app_url, path: Path) -> None:
+    page.goto(f"{app_url}/review")
+    page.locator("input[type=file]").wait_for(state="attached", timeout=60_000)
+    page.locator("input[type=file]").set_input_files(str(path))
+
+
+def test_review_page_scores_an_upload(app_url, page):
+    upload(page, app_url, CLIP)
+    page.get_by_text("Download JSON").wait_for(timeout=240_000)
+    rows = page.locator("table tbody tr")
+    assert rows.count() == 4
+    assert page.get_by_text("Reps (4)").is_visible()
+    for label in ("Download JSON", "Download CSV", "Download annotated video"):
+        assert page.get_by_role("button", name=label).is_visible()
+    # The annotated video is H.264 that Chromium actually decodes (mp4v would never load).
+    page.wait_for_function("() => { const v = document.querySelector('video'); return v && v.readyState >= 2; }",
+                           timeout=30_000)
+    assert page.evaluate("() => document.querySelector('video').videoWidth") > 0
+
+
+def test_review_page_explains_a_file_that_is_not_a_video(app_url, page, tmp_path):
+    fake = tmp_path / "holiday.mp4"
+    fake.write_text("this is a text file with a video's name\n" * 50)
+    upload(page, app_url, fake)
+    page.get_by_text("We could not read this clip").wait_for(timeout=60_000)
+    assert page.get_by_text("Traceback").count() == 0

@@ -1,0 +1,97 @@
+"""Scores, fault codes, fatigue and band advice against hand-computed expectations."""
+
+import pytest
+
+from vision.protocols import load_protocol
+from vision.scoring import BANDS, next_band, score_reps, summarise
+from vision.types import Interval, Rep
+
+TEMPO = load_protocol("band-tempo")
+ISO = load_protocol("band-isometric")
+ECC = load_protocol("band-eccentric")
+
+
+def rep(i, c=1.0, h=2.0, e=3.0, rom=40.0, start=None):
+    s = start if start is not None else 10.0 * i
+    return Rep(i, Interval(s, s + c), Interval(s + c, s + c + h), Interval(s + c + h, s + c + h + e), 0.0, rom)
+
+
+@pytest.mark.parametrize("kwargs,faults", [
+    (dict(), ()),
+    (dict(c=0.5), ("push_too_fast",)),
+    (dict(c=1.6), ("push_too_slow",)),
+    (dict(h=1.2), ("hold_too_short",)),
+    (dict(h=3.0), ("hold_too_long",)),
+    (dict(e=1.0), ("return_too_fast",)),
+    (dict(e=4.0), ("return_too_slow",)),
+    (dict(c=1.3, h=2.4, e=2.4), ()),  # all inside tolerance (0.4 / 0.5 / 0.75 s)
+])  # fmt: skip
+def test_tempo_faults(kwargs, faults):
+    reps = [rep(1), rep(2, **kwargs), rep(3)]
+    scored = score_reps(reps, TEMPO)
+    assert scored[1].faults == faults
+    assert (scored[1].score == 100) == (not faults and kwargs == {})
+
+
+def test_score_falls_with_the_size_of_the_error():
+    scores = [score_reps([rep(1, e=e)], TEMPO)[0].score for e in (3.0, 2.5, 2.0, 1.0)]
+    assert scores[0] == 100 and scores[0] >= scores[1] > scores[2] > scores[3]
+
+
+def test_partial_range_against_the_athletes_own_range():
+    reps = [rep(1), rep(2), rep(3, rom=20.0), rep(4)]
+    scored = score_reps(reps, TEMPO)
+    assert scored[2].faults == ("partial_range",)
+    assert all(not s.faults for i, s in enumerate(scored) if i != 2)
+
+
+def test_eccentric_protocol_only_judges_the_return():
+    scored = score_reps([rep(1, c=0.3, h=0.0, e=3.0), rep(2, c=0.3, h=0.0, e=1.5)], ECC)
+    assert scored[0].faults == ()
+    assert scored[1].faults == ("return_too_fast",)
+
+
+def test_harder_band_after_more_than_twelve_good_reps():
+    assert summarise(score_reps([rep(i) for i in range(1, 13)], TEMPO), TEMPO).band_advice == "stay"
+    assert summarise(score_reps([rep(i) for i in range(1, 14)], TEMPO), TEMPO).band_advice == "harder"
+
+
+def test_easier_band_when_the_first_reps_already_fail():
+    reps = [rep(1, e=1.0), rep(2, e=1.2)] + [rep(i) for i in range(3, 8)]
+    assert summarise(score_reps(reps, TEMPO), TEMPO).band_advice == "easier"
+
+
+def test_isometric_advice_follows_the_longest_hold():
+    assert summarise(score_reps([rep(1, h=34.0)], ISO), ISO).band_advice == "harder"
+    assert summarise(score_reps([rep(1, h=22.0)], ISO), ISO).band_advice == "stay"
+    assert summarise(score_reps([rep(1, h=6.0)], ISO), ISO).band_advice == "easier"
+    assert summarise(score_reps([rep(1, h=22.0)], ISO), ISO).longest_hold_s == 22.0
+
+
+def test_next_band_names_the_colour():
+    assert next_band("red", "harder") == "green"
+    assert next_band("red", "easier") == "yellow"
+    assert next_band("red", "stay") == "red"
+    assert next_band("black", "harder") is None  # beyond black: move on to heel raises
+    assert next_band(None, "harder") is None
+    assert BANDS == ("yellow", "red", "green", "blue", "black")
+    summary = summarise(score_reps([rep(i) for i in range(1, 14)], TEMPO), TEMPO, band="blue")
+    assert summary.next_band == "black"
+
+
+def test_fatigue_when_range_fades_over_the_set():
+    fading = [rep(i, rom=40.0 - 3.0 * i) for i in range(1, 10)]
+    steady = [rep(i) for i in range(1, 10)]
+    assert summarise(score_reps(fading, TEMPO), TEMPO).fatigue is True
+    assert summarise(score_reps(steady, TEMPO), TEMPO).fatigue is False
+
+
+def test_fatigue_when_the_push_slows_over_the_set():
+    slowing = [rep(i, c=1.0 + 0.12 * i) for i in range(1, 10)]
+    assert summarise(score_reps(slowing, TEMPO), TEMPO).fatigue is True
+
+
+def test_summary_counts():
+    s = summarise(score_reps([rep(1), rep(2, h=1.0), rep(3)], TEMPO), TEMPO)
+    assert (s.rep_count, s.good_rep_count) == (3, 2)
+    assert s.longest_hold_s == 2.0

@@ -1,0 +1,40 @@
+"""Small synthetic videos written with PyAV (real H.264), for tests that need exact timestamps."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+
+def marked_frame(width: int, height: int, value: int = 0) -> np.ndarray:
+    """A grey frame with a white block in its top-left corner (to check orientation)."""
+    img = np.full((height, width, 3), 60 + value % 100, dtype=np.uint8)
+    img[: height // 4, : width // 4] = 255
+    return img
+
+
+def write_video(path: str | Path, times_s: list[float] | np.ndarray, width: int = 64, height: int = 32,
+                rotation_ccw: int | None = None, faststart: bool = False) -> Path:
+    """H.264 mp4 whose frames carry exactly the given presentation times (variable frame rate allowed)."""
+    path = Path(path)
+    time_base = Fraction(1, 1000)
+    options = {"movflags": "faststart"} if faststart else {}
+    with av.open(str(path), mode="w", options=options) as out:
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.time_base = time_base
+        stream.codec_context.time_base = time_base
+        if rotation_ccw is not None:
+            stream.set_display_rotation(rotation_ccw)
+        for i, t in enumerate(times_s):
+            frame = av.VideoFrame.from_ndarray(marked_frame(width, height, i), format="rgb24")
+            frame.pts = int(round(t * 1000))
+            frame.time_base = time_base
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    return path

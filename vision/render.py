@@ -1,0 +1,86 @@
+"""Render a scored session as an annotated H.264 MP4 that browsers play.
+
+Contract: ``render_annotated(video_path, session, out_path, progress)`` decodes the clip again (frames
+stream, memory stays flat), draws each frame with the session's landmarks and final phases, and
+encodes H.264 (libx264, yuv420p, ``+faststart`` so playback starts before the download ends) through
+PyAV's bundled FFmpeg. OpenCV's mp4v is not used: browsers do not play it. The file is written
+atomically.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from vision.annotate import Overlay, annotate
+from vision.pipeline import Session
+from vision.types import Phase
+from vision.video import iter_frames
+
+RENDER_MAX_SIDE = 960  # review videos stay small enough to stream to a browser quickly
+
+
+def _phase_timeline(session: Session):
+    """For each frame time: (phase, seconds into the phase, target, reps finished so far)."""
+    t = session.track.t_s
+    phases = session.phase_at(t)
+    ends = np.array([s.rep.end_s for s in session.scores])
+    target = session.protocol.target_s
+    for ti, ph in zip(t, phases):
+        elapsed, goal = 0.0, None
+        if ph != Phase.REST:
+            rep = next(s.rep for s in session.scores if s.rep.start_s <= ti <= s.rep.end_s)
+            elapsed = ti - getattr(rep, ph.value).start_s
+            goal = (session.protocol.max_hold_s if ph == Phase.HOLD else None) \
+                if session.protocol.kind == "isometric" else target.get(ph.value)
+        yield ph, elapsed, goal, int((ends <= ti).sum())
+
+
+def render_annotated(video_path: str | os.PathLike, session: Session, out_path: str | os.PathLike,
+                     progress: Callable[[float], None] | None = None) -> Path:
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".mp4")
+    os.close(fd)
+    n = len(session.track)
+    timeline = list(_phase_timeline(session))
+    time_base = Fraction(1, 1000)
+    try:
+        with av.open(tmp, mode="w", options={"movflags": "+faststart"}) as container:
+            stream = None
+            for frame in iter_frames(video_path, max_side=RENDER_MAX_SIDE):
+                if frame.index >= n:
+                    break
+                if stream is None:
+                    h, w = frame.image.shape[:2]
+                    stream = container.add_stream("libx264", rate=round(session.info.fps or 30))
+                    stream.width, stream.height, stream.pix_fmt = w - w % 2, h - h % 2, "yuv420p"
+                    stream.time_base = time_base
+                    stream.options = {"crf": "23", "preset": "veryfast"}
+                phase, elapsed, goal, reps = timeline[frame.index]
+                angle = session.angle[frame.index]
+                overlay = Overlay(phase, reps, float(angle) if np.isfinite(angle) else None, elapsed, goal,
+                                  isometric=session.protocol.kind == "isometric")
+                img = annotate(frame.image, session.track.landmarks[frame.index], session.leg, overlay)
+                out = av.VideoFrame.from_ndarray(np.ascontiguousarray(img[: stream.height, : stream.width]),
+                                                 format="rgb24")
+                out.pts = int(round(frame.t_s * 1000))
+                out.time_base = time_base
+                container.mux(stream.encode(out))
+                if progress and frame.index % 15 == 0:
+                    progress(min(0.99, (frame.index + 1) / max(n, 1)))
+            if stream is not None:
+                container.mux(stream.encode(None))
+        os.replace(tmp, out_path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    if progress:
+        progress(1.0)
+    return out_path
