@@ -149,3 +149,27 @@ def test_no_real_clip_crashes(extractions, clip):
         assert session.summary.rep_count == len(session.scores)
     if clip == "standing_calf_raises_front.mp4":
         assert len(analyse(extractions, REAL / clip, "heel-raise").scores) <= 5
+
+
+def test_live_coach_on_real_frames_counts_and_reports():
+    """The live page's engine, fed the decoded frames of a clip one at a time (no browser)."""
+    from vision.live import LiveCoach
+    from vision.report import session_to_dict
+    from vision.video import iter_frames
+
+    coach = LiveCoach(load_protocol("band-tempo"), band="red")
+    phases, reps_seen = set(), []
+    try:
+        for frame in iter_frames(REMIX / "tempo_123_x4.mp4"):
+            image, state = coach.process(frame)
+            assert image.shape == frame.image.shape
+            phases.add(state.phase)
+            reps_seen.append(state.reps)
+    finally:
+        coach.close()
+    assert reps_seen[-1] == 4 and reps_seen == sorted(reps_seen)
+    assert len(phases) == 4  # rest, push, hold and return were all seen live
+    assert "push 1." in state.last_rep_text and "on tempo" in state.last_rep_text
+    report = session_to_dict(coach.to_session())
+    assert report["schema"] == "calfcheck.score/1" and report["summary"]["rep_count"] == 4
+    assert report["summary"]["next_band"] == "red"

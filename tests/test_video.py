@@ -102,3 +102,13 @@ def test_file_cut_short_keeps_the_frames_before_the_cut(tmp_path):
     assert stats.damaged
     assert 10 < len(frames) < 80
     np.testing.assert_allclose([f.t_s for f in frames], times[: len(frames)], atol=1e-3)
+
+
+def test_a_file_missing_most_of_its_data_is_refused(tmp_path):
+    times = np.arange(90) / 30
+    path = write_video(tmp_path / "whole.mp4", times, width=160, height=120, faststart=True, noise=True)
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(path.read_bytes()[: path.stat().st_size // 3])  # header intact, two thirds missing
+    with pytest.raises(VideoReadError, match="cut short"):
+        probe(cut)
+    assert probe(path).frame_count == 90

@@ -9,15 +9,20 @@ import av
 import numpy as np
 
 
-def marked_frame(width: int, height: int, value: int = 0) -> np.ndarray:
-    """A grey frame with a white block in its top-left corner (to check orientation)."""
+def marked_frame(width: int, height: int, value: int = 0, noise: bool = False) -> np.ndarray:
+    """A grey frame with a white block in its top-left corner (to check orientation).
+
+    ``noise`` fills the rest with random pixels, so that frames are large as in real footage.
+    """
     img = np.full((height, width, 3), 60 + value % 100, dtype=np.uint8)
+    if noise:
+        img = np.random.default_rng(value).integers(0, 200, (height, width, 3), dtype=np.uint8)
     img[: height // 4, : width // 4] = 255
     return img
 
 
 def write_video(path: str | Path, times_s: list[float] | np.ndarray, width: int = 64, height: int = 32,
-                rotation_ccw: int | None = None, faststart: bool = False) -> Path:
+                rotation_ccw: int | None = None, faststart: bool = False, noise: bool = False) -> Path:
     """H.264 mp4 whose frames carry exactly the given presentation times (variable frame rate allowed)."""
     path = Path(path)
     time_base = Fraction(1, 1000)
@@ -30,7 +35,7 @@ def write_video(path: str | Path, times_s: list[float] | np.ndarray, width: int 
         if rotation_ccw is not None:
             stream.set_display_rotation(rotation_ccw)
         for i, t in enumerate(times_s):
-            frame = av.VideoFrame.from_ndarray(marked_frame(width, height, i), format="rgb24")
+            frame = av.VideoFrame.from_ndarray(marked_frame(width, height, i, noise), format="rgb24")
             frame.pts = int(round(t * 1000))
             frame.time_base = time_base
             for packet in stream.encode(frame):

@@ -105,6 +105,7 @@ class LiveCoach:
         self._leg: Leg | None = leg
         self._tracker = TempoTracker(TrackerSettings(min_excursion=protocol.min_excursion))
         self._scores: list[RepScore] = []
+        self._summary = summarise([], protocol, band)  # recomputed only when a rep completes
         self._phase_since = 0.0
         self._frame_times: deque[float] = deque(maxlen=30)
         self._recorded_t: list[float] = []
@@ -148,6 +149,7 @@ class LiveCoach:
             for event in self._tracker.update(t, values[leg]):
                 if isinstance(event, RepCompleted):
                     self._scores = score_reps(self._tracker.reps, self.protocol)
+                    self._summary = summarise(self._scores, self.protocol, self.band)
         if self._tracker.phase != before:
             self._phase_since = t
         angle = float(plantarflexion_deg(pose.landmarks, leg, w, h)) if leg is not None else math.nan
@@ -174,8 +176,7 @@ class LiveCoach:
         latency = (time.perf_counter() - started) * 1000 if started else 0.0
         return LiveState(t, phase, len(self._tracker.reps), leg, angle if math.isfinite(angle) else None,
                          elapsed, target, self._scores[-1] if self._scores else None,
-                         cue_for(phase, self.protocol, elapsed, visible), fps, latency, visible,
-                         summarise(self._scores, self.protocol, self.band))
+                         cue_for(phase, self.protocol, elapsed, visible), fps, latency, visible, self._summary)
 
     @property
     def scores(self) -> list[RepScore]:
@@ -193,7 +194,7 @@ class LiveCoach:
         fps = self.state.fps or float("nan")
         info = VideoInfo(source, w, h, fps, None, len(track), 0, "webrtc")
         return Session(source, info, self.protocol, choice, self.band, track, angle_raw, angle, signal,
-                       list(self._scores), summarise(self._scores, self.protocol, self.band),
+                       list(self._scores), self._summary,
                        quality.assess(track, choice.leg, angle_raw, angle), self._tracker.abandoned)
 
     def close(self) -> None:

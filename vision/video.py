@@ -77,10 +77,32 @@ def _scaled_size(width: int, height: int, max_side: int | None) -> tuple[int, in
     return max(2, int(width * scale) // 2 * 2), max(2, int(height * scale) // 2 * 2)
 
 
+# A file holding less than this share of the frames its index lists is refused, not half-analysed.
+MIN_PRESENT_FRACTION = 0.5
+
+
+def _present_fraction(stream: av.video.stream.VideoStream, file_size: int) -> float:
+    """Share of the indexed packets that lie inside the file (an interrupted copy or upload loses the tail)."""
+    try:
+        entries = stream.index_entries
+    except (AttributeError, av.error.FFmpegError):
+        return 1.0
+    if not entries:
+        return 1.0  # formats without an index: decoding will tell
+    inside = sum(1 for e in entries if e.pos + e.size <= file_size)
+    return inside / len(entries)
+
+
 def probe(path: str | os.PathLike) -> VideoInfo:
-    """Read the header and the first frame; raise ``VideoReadError`` when nothing decodes."""
+    """Read the header and the first frame; raise ``VideoReadError`` when the clip cannot be used."""
     with _open(path) as container:
         stream = container.streams.video[0]
+        present = _present_fraction(stream, Path(path).stat().st_size)
+        if present < MIN_PRESENT_FRACTION:
+            raise VideoReadError(
+                f"{Path(path).name}: the video is damaged or cut short (only {present:.0%} of it is in the "
+                "file). Copy, upload or export it again."
+            )
         first = _first_frame(container, path)
         rotation = _rotation_ccw(first)
         w, h = first.width, first.height
