@@ -19,8 +19,12 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 from app_pages.tempo_guide import guide_html
 from app_pages.ui import Prescription, faults_text, header, prescription_picker, summary_block
 from vision import report
+from vision.annotate import PHASE_COLOURS
 from vision.live import LiveCoach, LiveState
 from vision.types import Frame
+
+
+PHASE_CSS = {phase.name: "#%02x%02x%02x" % rgb for phase, rgb in PHASE_COLOURS.items()}
 
 
 def rtc_configuration() -> dict:
@@ -104,8 +108,9 @@ def status_panel() -> None:
     reps = state.reps if state else 0
     phase = state.phase.name if state else "REST"
     st.markdown(
-        f"<div class='cc-card'><p class='cc-label'>set</p><p class='cc-big' id='cc-reps'>Reps: {reps}</p>"
-        f"<p class='cc-big' id='cc-phase' style='font-size:1.5rem'>Phase: {phase}</p></div>",
+        f"<div class='cc-card'><p class='cc-label'>set</p>"
+        f"<p class='cc-big' id='cc-reps' style='font-size:2.4rem'>Reps: {reps}</p>"
+        f"<p class='cc-big' id='cc-phase' style='font-size:1.5rem; color:{PHASE_CSS[phase]}'>Phase: {phase}</p></div>",
         unsafe_allow_html=True,
     )
     cue = state.cue if state else "Press START, then push the foot down when you are ready"
@@ -128,8 +133,8 @@ if not playing and holder.coach is not None and holder.coach.scores:
     st.subheader("Set summary")
     session = holder.coach.to_session()
     summary_block(session.summary, session.protocol)
-    rows = [{"rep": s.rep.index, "push s": round(s.rep.concentric.duration_s, 1),
-             "hold s": round(s.rep.hold.duration_s, 1), "return s": round(s.rep.eccentric.duration_s, 1),
+    rows = [{"rep": s.rep.index, "push s": f"{s.rep.concentric.duration_s:.1f}",
+             "hold s": f"{s.rep.hold.duration_s:.1f}", "return s": f"{s.rep.eccentric.duration_s:.1f}",
              "score": s.score, "faults": faults_text(s.faults)} for s in session.scores]
     st.table(rows)
     st.download_button("Download JSON report", report.to_json(session), file_name="calfcheck-live.json",

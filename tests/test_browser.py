@@ -102,7 +102,7 @@ def page(browser, artifacts, request):
 
 
 def test_live_page_counts_the_clip_reps(app_url, page):
-    page.goto(f"{app_url}/live")
+    page.goto(f"{app_url}/")  # the live page is the default page
     page.get_by_text("Reps: 0").wait_for(timeout=60_000)
     webrtc = page.frame_locator("iframe[title*='webrtc']")
     webrtc.get_by_text("START").click()
@@ -132,7 +132,7 @@ def upload(page, app_url, path: Path) -> None:
     page.locator("input[type=file]").set_input_files(str(path))
 
 
-def test_review_page_scores_an_upload(app_url, page):
+def test_review_page_scores_an_upload(app_url, page, artifacts):
     upload(page, app_url, CLIP)
     page.get_by_text("Download JSON").wait_for(timeout=240_000)
     rows = page.locator("table tbody tr")
@@ -144,6 +144,8 @@ def test_review_page_scores_an_upload(app_url, page):
     page.wait_for_function("() => { const v = document.querySelector('video'); return v && v.readyState >= 2; }",
                            timeout=30_000)
     assert page.evaluate("() => document.querySelector('video').videoWidth") > 0
+    rows.first.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "review_rep_table.png"))
 
 
 def test_review_page_explains_a_file_that_is_not_a_video(app_url, page, tmp_path):
