@@ -151,3 +151,15 @@ def test_ray_path_gives_the_same_summary(first_run, tmp_path):
     res = batch(folder, "--out", tmp_path / "ray", "--ray", "local", "--workers", "2", "--quiet")
     assert res.returncode == 1, res.stderr
     assert comparable(read_csv(tmp_path / "ray" / "summary.csv")) == comparable(read_csv(out / "summary.csv"))
+
+
+def test_bad_manifest_values_become_clear_error_rows(tmp_path, sample_video):
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(f"path,athlete,leg,protocol,band\n{sample_video},cy,left,band-tempo,purple\n"
+                        f"{sample_video},dee,middle,band-tempo,\n")
+    out = tmp_path / "out"
+    res = batch(manifest, "--out", out, "--quiet", "--workers", "1")
+    assert res.returncode == 1
+    rows = {r["athlete"]: r for r in read_csv(out / "summary.csv")}
+    assert "unknown band colour 'purple'" in rows["cy"]["error"]
+    assert "unknown leg 'middle'" in rows["dee"]["error"]

@@ -37,3 +37,17 @@ def test_phase_timer_counts_down_to_the_target_or_up_against_the_isometric_limit
     assert phase_timer_text(Overlay(Phase.HOLD, 0, None, 0.5, 2.0)) == "1.5 s"
     assert phase_timer_text(Overlay(Phase.HOLD, 0, None, 12.2, 30.0, isometric=True)) == "12 / 30 s"
     assert phase_timer_text(Overlay(Phase.REST, 0, None)) == ""
+
+
+def test_render_keeps_variable_frame_rate_timestamps(tmp_path):
+    from tests.videos import write_video
+
+    rng = np.random.default_rng(9)
+    times = np.round(np.cumsum(rng.uniform(0.02, 0.08, 30)), 3)
+    clip = write_video(tmp_path / "vfr.mp4", times, width=160, height=120)
+    session = FormChecker(load_protocol("band-tempo")).run_video(clip)  # nobody in it: 0 reps, still rendered
+    out = render_annotated(clip, session, tmp_path / "vfr-annotated.mp4")
+    with av.open(str(out)) as c:
+        got = [f.time for f in c.decode(video=0)]
+    np.testing.assert_allclose(got, session.track.t_s, atol=2e-3)
+    np.testing.assert_allclose(session.track.t_s, times, atol=2e-3)

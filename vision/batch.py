@@ -72,6 +72,7 @@ def score_clip(job: ClipJob) -> dict:
     from vision.pipeline import FormChecker
     from vision.protocols import load_protocol
     from vision.report import session_to_dict
+    from vision.scoring import BANDS
     from vision.types import Leg
 
     started = time.perf_counter()
@@ -79,6 +80,10 @@ def score_clip(job: ClipJob) -> dict:
             "athlete": job.athlete, "protocol": job.protocol, "settings": job.settings_key()}
     try:
         base["input_sha256"] = file_sha256(job.path)
+        if job.band is not None and job.band not in BANDS:
+            raise CalfcheckError(f"unknown band colour '{job.band}'; use one of {', '.join(BANDS)}")
+        if job.leg not in ("auto", "left", "right"):
+            raise CalfcheckError(f"unknown leg '{job.leg}'; use auto, left or right")
         checker = FormChecker(load_protocol(job.protocol), None if job.leg == "auto" else Leg(job.leg),
                               job.band, job.model)
         session = checker.run_video(job.path)
@@ -289,7 +294,7 @@ def add_batch_parser(sub) -> None:
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--protocol", default="band-tempo")
     p.add_argument("--leg", choices=["auto", "left", "right"], default="auto")
-    p.add_argument("--band", default=None)
+    p.add_argument("--band", default=None, choices=["yellow", "red", "green", "blue", "black"])
     p.add_argument("--model", default=None)
     p.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")
     p.add_argument("--resume", action="store_true", help="skip clips already scored with the same content")

@@ -9,6 +9,7 @@ atomically.
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from collections.abc import Callable
@@ -59,9 +60,12 @@ def render_annotated(video_path: str | os.PathLike, session: Session, out_path: 
                     break
                 if stream is None:
                     h, w = frame.image.shape[:2]
-                    stream = container.add_stream("libx264", rate=round(session.info.fps or 30))
+                    fps = session.info.fps if math.isfinite(session.info.fps) and session.info.fps > 0 else 30.0
+                    # The nominal rate only sizes the encoder; each frame keeps its own timestamp (VFR-safe).
+                    stream = container.add_stream("libx264", rate=round(fps))
                     stream.width, stream.height, stream.pix_fmt = w - w % 2, h - h % 2, "yuv420p"
                     stream.time_base = time_base
+                    stream.codec_context.time_base = time_base  # millisecond ticks: VFR frames never collide
                     stream.options = {"crf": "23", "preset": "veryfast"}
                 phase, elapsed, goal, reps = timeline[frame.index]
                 angle = session.angle[frame.index]
