@@ -28,12 +28,17 @@ from vision.tempo import RepCompleted, TempoTracker, TrackerSettings
 from vision.types import Frame, Leg, Phase, PoseTrack, Rep, RepScore, Summary, VideoInfo
 
 LEG_CHOICE_WINDOW_S = 4.0
+LEG_CHOICE_MIN_S = 1.0  # evidence needed before a leg is chosen
+LEG_SWITCH_MARGIN = 1.5  # another leg must look this much more like the working leg to switch
+# One-Euro speed coefficient in noise-floor units: a 1 s push lifts the cutoff to a few hertz, while
+# frame-to-frame landmark jitter does not (its smoothed derivative stays small).
+LIVE_BETA = 0.25
 MAX_RECORDED_FRAMES = 30 * 60 * 30  # 30 min at 30 fps (about 120 MB of landmarks), then stop recording
 
 
 def live_filter(protocol: ExerciseProtocol) -> OneEuroFilter:
     """One-Euro tuned in units of the protocol's noise floor, so degrees and lift ratios behave alike."""
-    return OneEuroFilter(min_cutoff_hz=1.0, beta=2.5 / protocol.min_excursion, d_cutoff_hz=1.0)
+    return OneEuroFilter(min_cutoff_hz=1.0, beta=LIVE_BETA / protocol.min_excursion, d_cutoff_hz=1.0)
 
 
 def replay_causal(track: PoseTrack, protocol: ExerciseProtocol, leg: Leg) -> list[Rep]:
@@ -61,12 +66,16 @@ class LiveState:
     latency_ms: float
     visible: bool
     summary: Summary
+    hold_limit_s: float | None = None  # isometric protocols: the hold the band should just allow
 
     @property
     def last_rep_text(self) -> str:
         if self.last_rep is None:
             return ""
         r = self.last_rep.rep
+        if self.hold_limit_s is not None:
+            verdict = "past the limit: time for a tougher band" if r.hold.duration_s > self.hold_limit_s else "within the limit"
+            return f"hold {r.hold.duration_s:.1f} s of {self.hold_limit_s:.0f} s — {verdict}"
         timing = f"push {r.concentric.duration_s:.1f} s · hold {r.hold.duration_s:.1f} s · return {r.eccentric.duration_s:.1f} s"
         verdict = describe_faults(self.last_rep.faults) if self.last_rep.faults else "on tempo"
         return f"{timing} — {verdict}"
@@ -101,8 +110,9 @@ class LiveCoach:
         self.forced_leg = leg
         self.estimator = estimator or MediaPipePose()
         self._filters = {lg: live_filter(protocol) for lg in Leg}
-        self._recent: dict[Leg, deque[tuple[float, float]]] = {lg: deque() for lg in Leg}
+        self._recent: dict[Leg, deque[tuple[float, float, float, float]]] = {lg: deque() for lg in Leg}  # t, smooth, raw, visible
         self._leg: Leg | None = leg
+        self._first_t: float | None = None
         self._tracker = TempoTracker(TrackerSettings(min_excursion=protocol.min_excursion))
         self._scores: list[RepScore] = []
         self._summary = summarise([], protocol, band)  # recomputed only when a rep completes
@@ -114,15 +124,37 @@ class LiveCoach:
         self.state = self._snapshot(0.0, None, True, 0.0)
 
     def _pick_leg(self, t: float) -> Leg | None:
-        """Before the first rep, follow the foot that moves most; then stay with it."""
-        if self.forced_leg is not None or self._tracker.reps or self._tracker.phase != Phase.REST:
+        """Follow the foot that moves most (against its own jitter) until a rep starts, then stay with it.
+
+        No leg is chosen before ``LEG_CHOICE_MIN_S`` of evidence; a switch needs a clear margin.
+        """
+        if self.forced_leg is not None:
+            return self.forced_leg
+        locked = self._tracker.reps or self._tracker.phase != Phase.REST
+        if locked and self._leg is not None:
             return self._leg
-        moves = {lg: robust_range(np.array([v for _, v in self._recent[lg]])) for lg in Leg}
-        best = max(Leg, key=lambda lg: moves[lg])
-        if moves[best] >= self.protocol.min_excursion and best != self._leg:
-            self._tracker = TempoTracker(TrackerSettings(min_excursion=self.protocol.min_excursion))
+        if self._first_t is None or t - self._first_t < LEG_CHOICE_MIN_S:
+            return None
+        scores = {lg: self._working_leg_score(lg) for lg in Leg}
+        best = max(Leg, key=lambda lg: scores[lg])
+        if self._leg is None or scores[best] > LEG_SWITCH_MARGIN * scores[self._leg]:
+            if self._leg is not None:  # switching feet: the old foot's rest history says nothing
+                self._tracker = TempoTracker(TrackerSettings(min_excursion=self.protocol.min_excursion))
             self._leg = best
-        return self._leg or best
+        return self._leg
+
+    def _working_leg_score(self, leg: Leg) -> float:
+        """Movement against the leg's own frame-to-frame jitter, weighted by how often it is visible.
+
+        A half-hidden foot jitters about as much as it moves; the working foot moves far more.
+        """
+        recent = np.array([(smooth, raw, vis) for _, smooth, raw, vis in self._recent[leg]]).reshape(-1, 3)
+        if len(recent) < 4:
+            return 0.0
+        raw = recent[:, 1][np.isfinite(recent[:, 1])]
+        jitter = float(np.std(np.diff(raw))) if raw.size > 3 else np.inf
+        floor = 0.05 * self.protocol.min_excursion
+        return robust_range(recent[:, 0]) / max(jitter, floor) * float(np.mean(recent[:, 2]))
 
     def process(self, frame: Frame) -> tuple[np.ndarray, LiveState]:
         started = time.perf_counter()
@@ -139,9 +171,11 @@ class LiveCoach:
             values[lg] = self._filters[lg](t, raw)
             buf = self._recent[lg]
             if math.isfinite(values[lg]):
-                buf.append((t, values[lg]))
+                buf.append((t, values[lg], raw, float(leg_visible(pose.landmarks, lg))))
             while buf and buf[0][0] < t - LEG_CHOICE_WINDOW_S:
                 buf.popleft()
+        if self._first_t is None:
+            self._first_t = t
         leg = self._pick_leg(t)
         visible = leg is not None and bool(leg_visible(pose.landmarks, leg))
         before = self._tracker.phase
@@ -176,7 +210,8 @@ class LiveCoach:
         latency = (time.perf_counter() - started) * 1000 if started else 0.0
         return LiveState(t, phase, len(self._tracker.reps), leg, angle if math.isfinite(angle) else None,
                          elapsed, target, self._scores[-1] if self._scores else None,
-                         cue_for(phase, self.protocol, elapsed, visible), fps, latency, visible, self._summary)
+                         cue_for(phase, self.protocol, elapsed, visible), fps, latency, visible, self._summary,
+                         self.protocol.max_hold_s if self.protocol.kind == "isometric" else None)
 
     @property
     def scores(self) -> list[RepScore]:

@@ -28,6 +28,7 @@ from vision.edges import fit_hold_shape, fit_rep_shape, settle_edges
 from vision.types import Interval, Phase, Rep
 
 
+MIN_REST_S = 0.3  # a rep can only start from a rest level seen for this long (not from a start-up glitch)
 RETURNED_FRACTION = 0.25  # back within a quarter of the range from rest: the return is over once it settles
 
 
@@ -142,7 +143,8 @@ class TempoTracker:
         while self._rest and self._rest[0][0] < t - self.settings.rest_window_s:
             self._rest.popleft()
         base = self.rest_level()
-        if v - base < self._trigger() or len(self._rest) < 3:
+        settled = self._rest[-1][0] - self._rest[0][0] >= MIN_REST_S
+        if v - base < self._trigger() or not settled:
             return []
         self._rep = _RepInProgress(baseline=base, t_trigger=t, peak=v, t_peak=t, peak_anchor=v,
                                    t=[p[0] for p in self._rest], v=[p[1] for p in self._rest])
