@@ -183,3 +183,18 @@ def test_a_stall_halfway_down_does_not_end_the_rep_early():
     tracker, _ = run(t, x)
     assert len(tracker.reps) == 1
     assert tracker.reps[0].eccentric.end_s == pytest.approx(8.0, abs=0.1)
+
+
+def test_a_clip_starting_mid_hold_does_not_count_the_half_rep():
+    specs = [RepSpec(-1.5, 1, 2, 3), RepSpec(8, 1, 2, 3)]  # the first rep began before the recording
+    t = uniform_times(16)
+    tracker, _ = run(t, trace(t, specs))
+    assert [round(r.start_s) for r in tracker.reps] == [8]
+
+
+def test_a_glitch_in_the_first_frames_is_not_a_rep():
+    t = uniform_times(12)
+    x = trace(t, tempo_set(1, first_start=4.0))
+    x[1:16] = 40.0  # the pose model's first guesses can sit off for half a second before it locks on
+    tracker, _ = run(t, x)
+    assert [round(r.start_s) for r in tracker.reps] == [4]
