@@ -147,6 +147,22 @@ def test_review_page_scores_an_upload(app_url, page, artifacts):
     rows.first.scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / "review_rep_table.png"))
 
+    # Changing the exercise re-scores from the cached landmarks: pose must not run again.
+    page.evaluate("""() => {
+        window.__poseRan = false;
+        new MutationObserver(() => {
+            if (/Finding the leg|Analysing/.test(document.body.innerText)) window.__poseRan = true;
+        }).observe(document.body, {subtree: true, childList: true, characterData: true});
+    }""")
+    exercise = page.get_by_role("combobox", name="Exercise")
+    exercise.click()
+    exercise.fill("Heel raise")
+    page.keyboard.press("Enter")
+    page.get_by_text("heel lift (shank lengths)").wait_for(timeout=120_000)
+    page.get_by_text("Download JSON").wait_for(timeout=120_000)
+    assert page.locator("table tbody tr").count() == 4
+    assert page.evaluate("() => window.__poseRan") is False
+
 
 def test_review_page_explains_a_file_that_is_not_a_video(app_url, page, tmp_path):
     fake = tmp_path / "holiday.mp4"
