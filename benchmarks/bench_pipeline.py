@@ -14,6 +14,7 @@ import resource
 import subprocess
 import sys
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -51,30 +52,32 @@ def pipeline_fps(path: Path) -> float:
 
 
 def looped_clip(src: Path, seconds: float, dst: Path) -> Path:
-    """Re-encode ``src`` looped to ``seconds`` (H.264), with continuous timestamps."""
+    """Re-encode ``src`` looped to ``seconds`` (H.264), frames numbered continuously."""
     if dst.exists():
         return dst
-    with av.open(str(dst), "w") as out:
-        stream = None
-        offset, t = 0.0, 0.0
-        while t < seconds:
+    with av.open(str(src)) as probe_in:
+        rate = probe_in.streams.video[0].average_rate
+        width, height = probe_in.streams.video[0].codec_context.width, probe_in.streams.video[0].codec_context.height
+    tb = Fraction(rate.denominator, rate.numerator)
+    total = int(seconds * float(rate))
+    partial = dst.with_name(f".{dst.name}.part.mp4")  # renamed when complete: a crash never leaves a bad clip
+    with av.open(str(partial), "w") as out:
+        stream = out.add_stream("libx264", rate=rate)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.time_base = stream.codec_context.time_base = tb
+        stream.options = {"preset": "veryfast", "crf": "23"}
+        n = 0
+        while n < total:
             with av.open(str(src)) as inp:
-                vin = inp.streams.video[0]
-                if stream is None:
-                    stream = out.add_stream("libx264", rate=vin.average_rate)
-                    stream.width, stream.height, stream.pix_fmt = vin.codec_context.width, vin.codec_context.height, "yuv420p"
-                    stream.options = {"preset": "veryfast", "crf": "23"}
-                last = 0.0
                 for frame in inp.decode(video=0):
-                    t = offset + frame.time
-                    if t >= seconds:
+                    if n >= total:
                         break
                     f = frame.reformat(format="yuv420p")
-                    f.pts = None
+                    f.pts, f.time_base = n, tb
                     out.mux(stream.encode(f))
-                    last = frame.time
-                offset += last + 1 / float(vin.average_rate)
+                    n += 1
         out.mux(stream.encode(None))
+    partial.replace(dst)
     return dst
 
 

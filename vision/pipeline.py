@@ -24,7 +24,7 @@ from vision.protocols import ExerciseProtocol
 from vision.scoring import score_reps, summarise
 from vision.signals import SIGNALS, LegChoice, choose_leg, plantarflexion_deg
 from vision.tempo import RepCompleted, TempoTracker, TrackerSettings
-from vision.types import Leg, Phase, PoseTrack, QualityReport, RepScore, Summary, VideoInfo
+from vision.types import Leg, Phase, PoseTrack, QualityReport, RepScore, Summary, TrackBuilder, VideoInfo
 from vision.video import DecodeStats, iter_frames, probe
 
 OFFLINE_CUTOFF_HZ = 3.0  # tempo phases last 0.5 s or more; landmark jitter lives above this
@@ -93,19 +93,17 @@ class FormChecker:
         info = probe(path)
         expected = info.frame_count or (info.duration_s or 0) * (info.fps if np.isfinite(info.fps) else 30)
         stats = DecodeStats()
-        t_s, landmarks = [], []
+        builder = TrackBuilder()
         estimator = self.make_estimator()
         try:
             for frame in iter_frames(path, stats=stats):
                 pose_frame = estimator(frame)
-                t_s.append(pose_frame.t_s)
-                landmarks.append(pose_frame.landmarks)
+                builder.append(pose_frame.t_s, pose_frame.landmarks)
                 if progress and expected and frame.index % 10 == 0:
                     progress(min(0.99, (frame.index + 1) / expected))
         finally:
             estimator.close()
-        track = PoseTrack(np.asarray(t_s, dtype=float), np.asarray(landmarks, dtype=float).reshape(-1, 33, 4),
-                          info.width, info.height)
+        track = builder.build(info.width, info.height)
         if progress:
             progress(1.0)
         return Extraction(info, track, stats)
