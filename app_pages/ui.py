@@ -8,7 +8,7 @@ import streamlit as st
 
 from vision.protocols import ExerciseProtocol, builtin_ids, load_protocol
 from vision.scoring import BANDS, describe_faults
-from vision.types import Leg, Summary
+from vision.types import LEG_OPTIONS, Leg, Summary, leg_from_option
 
 ADVICE_TEXT = {
     "harder": "Time for a tougher band.",
@@ -52,10 +52,10 @@ def prescription_picker(key: str, disabled: bool = False) -> Prescription:
     default = ids.index("band-tempo")
     pid = cols[0].selectbox("Exercise", ids, index=default, format_func=lambda i: PROTOCOL_LABELS.get(i, i),
                             key=f"{key}-protocol", disabled=disabled)
-    leg = cols[1].selectbox("Working leg", ["auto", "left", "right"], key=f"{key}-leg", disabled=disabled,
+    leg = cols[1].selectbox("Working leg", list(LEG_OPTIONS), key=f"{key}-leg", disabled=disabled,
                             help="auto picks the foot that moves most")
     band = cols[2].selectbox("Band colour", ["(not set)", *BANDS], key=f"{key}-band", disabled=disabled)
-    return Prescription(load_protocol(pid), None if leg == "auto" else Leg(leg),
+    return Prescription(load_protocol(pid), leg_from_option(leg),
                         None if band == "(not set)" else band)
 
 

@@ -34,6 +34,8 @@ from pathlib import Path
 
 from vision.errors import CalfcheckError
 from vision.report import REP_COLUMNS, csv_text, write_atomic
+from vision.scoring import BANDS
+from vision.types import LEG_OPTIONS, leg_from_option
 
 VIDEO_EXTENSIONS = {".mp4", ".mov", ".avi", ".webm", ".mkv", ".m4v"}
 SUMMARY_COLUMNS = ["file", "status", "error", "athlete", "protocol", "leg", "reps", "mean_score",
@@ -72,8 +74,6 @@ def score_clip(job: ClipJob) -> dict:
     from vision.pipeline import FormChecker
     from vision.protocols import load_protocol
     from vision.report import session_to_dict
-    from vision.scoring import BANDS
-    from vision.types import Leg
 
     started = time.perf_counter()
     base = {"schema": "calfcheck.score/1", "source": Path(job.path).name, "path": job.path,
@@ -82,10 +82,11 @@ def score_clip(job: ClipJob) -> dict:
         base["input_sha256"] = file_sha256(job.path)
         if job.band is not None and job.band not in BANDS:
             raise CalfcheckError(f"unknown band colour '{job.band}'; use one of {', '.join(BANDS)}")
-        if job.leg not in ("auto", "left", "right"):
-            raise CalfcheckError(f"unknown leg '{job.leg}'; use auto, left or right")
-        checker = FormChecker(load_protocol(job.protocol), None if job.leg == "auto" else Leg(job.leg),
-                              job.band, job.model)
+        try:
+            leg = leg_from_option(job.leg)
+        except ValueError as exc:
+            raise CalfcheckError(str(exc)) from None
+        checker = FormChecker(load_protocol(job.protocol), leg, job.band, job.model)
         session = checker.run_video(job.path)
         result = {**base, **session_to_dict(session), "status": "ok", "frames": len(session.track)}
     except CalfcheckError as exc:
@@ -293,8 +294,8 @@ def add_batch_parser(sub) -> None:
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="files, folders, globs or a manifest .csv")
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--protocol", default="band-tempo")
-    p.add_argument("--leg", choices=["auto", "left", "right"], default="auto")
-    p.add_argument("--band", default=None, choices=["yellow", "red", "green", "blue", "black"])
+    p.add_argument("--leg", choices=LEG_OPTIONS, default="auto")
+    p.add_argument("--band", default=None, choices=BANDS)
     p.add_argument("--model", default=None)
     p.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")
     p.add_argument("--resume", action="store_true", help="skip clips already scored with the same content")

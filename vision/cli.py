@@ -16,6 +16,7 @@ import sys
 
 from vision.errors import CalfcheckError
 from vision.scoring import BANDS
+from vision.types import LEG_OPTIONS, leg_from_option
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -30,14 +31,14 @@ def build_parser() -> argparse.ArgumentParser:
     score = sub.add_parser("score", help="score one clip")
     score.add_argument("video")
     _common(score)
-    score.add_argument("--leg", choices=["auto", "left", "right"], default="auto")
+    score.add_argument("--leg", choices=LEG_OPTIONS, default="auto")
     score.add_argument("--band", choices=BANDS, default=None, help="the band colour used in this clip")
     score.add_argument("--json", dest="json_out", help="write the calfcheck.score/1 report here")
     score.add_argument("--csv", dest="csv_out", help="write one row per rep here")
     trace = sub.add_parser("trace", help="write the per-frame signal trace of one clip")
     trace.add_argument("video")
     _common(trace)
-    trace.add_argument("--leg", choices=["auto", "left", "right"], default="auto")
+    trace.add_argument("--leg", choices=LEG_OPTIONS, default="auto")
     trace.add_argument("--csv", dest="csv_out", required=True)
     from vision.batch import add_batch_parser
 
@@ -48,10 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _checker(args):
     from vision.pipeline import FormChecker
     from vision.protocols import load_protocol
-    from vision.types import Leg
-
-    leg = None if args.leg == "auto" else Leg(args.leg)
-    return FormChecker(load_protocol(args.protocol), leg=leg, band=getattr(args, "band", None), model_path=args.model)
+    return FormChecker(load_protocol(args.protocol), leg=leg_from_option(args.leg), band=getattr(args, "band", None), model_path=args.model)
 
 
 def _run_with_progress(checker, video: str):
