@@ -25,7 +25,7 @@ from vision.protocols import ExerciseProtocol
 from vision.scoring import describe_faults, score_reps, summarise
 from vision.signals import SIGNALS, choose_leg, leg_visible, plantarflexion_deg, robust_range
 from vision.tempo import RepCompleted, TempoTracker, TrackerSettings
-from vision.types import Frame, Leg, Phase, PoseTrack, Rep, RepScore, Summary, VideoInfo
+from vision.types import Frame, Leg, Phase, PoseTrack, Rep, RepScore, Summary, TrackBuilder, VideoInfo
 
 LEG_CHOICE_WINDOW_S = 4.0
 LEG_CHOICE_MIN_S = 1.0  # evidence needed before a leg is chosen
@@ -33,7 +33,7 @@ LEG_SWITCH_MARGIN = 1.5  # another leg must look this much more like the working
 # One-Euro speed coefficient in noise-floor units: a 1 s push lifts the cutoff to a few hertz, while
 # frame-to-frame landmark jitter does not (its smoothed derivative stays small).
 LIVE_BETA = 0.25
-MAX_RECORDED_FRAMES = 30 * 60 * 30  # 30 min at 30 fps (about 120 MB of landmarks), then stop recording
+MAX_RECORDED_FRAMES = 30 * 60 * 30  # 30 min at 30 fps (about 60 MB of landmarks), then stop recording
 
 
 def live_filter(protocol: ExerciseProtocol) -> OneEuroFilter:
@@ -118,8 +118,7 @@ class LiveCoach:
         self._summary = summarise([], protocol, band)  # recomputed only when a rep completes
         self._phase_since = 0.0
         self._frame_times: deque[float] = deque(maxlen=30)
-        self._recorded_t: list[float] = []
-        self._recorded_landmarks: list[np.ndarray] = []
+        self._recorded = TrackBuilder()
         self._size = (0, 0)
         self.state = self._snapshot(0.0, None, True, 0.0)
 
@@ -161,9 +160,9 @@ class LiveCoach:
         t = frame.t_s
         pose = self.estimator(frame)
         h, w = frame.image.shape[:2]
-        if len(self._recorded_t) < MAX_RECORDED_FRAMES and (not self._recorded_t or t > self._recorded_t[-1]):
-            self._recorded_t.append(t)
-            self._recorded_landmarks.append(pose.landmarks)
+        last_t = self._recorded.last_t
+        if len(self._recorded) < MAX_RECORDED_FRAMES and (last_t is None or t > last_t):
+            self._recorded.append(t, pose.landmarks)
             self._size = (w, h)
         values = {}
         for lg in Leg:
@@ -220,8 +219,7 @@ class LiveCoach:
     def to_session(self, source: str = "webcam") -> Session:
         """The set as a ``Session`` with the reps the athlete saw live, for the same JSON as the CLI."""
         w, h = self._size
-        track = PoseTrack(np.asarray(self._recorded_t, dtype=float),
-                          np.asarray(self._recorded_landmarks, dtype=float).reshape(-1, 33, 4), w, h)
+        track = self._recorded.build(w, h)
         choice = choose_leg(track, self.protocol.signal, self._leg)
         angle_raw = plantarflexion_deg(track.landmarks, choice.leg, w, h)
         angle = zero_phase_lowpass(track.t_s, angle_raw, OFFLINE_CUTOFF_HZ)

@@ -144,6 +144,11 @@ class TrackBuilder:
     def __len__(self) -> int:
         return self._n
 
+    @property
+    def last_t(self) -> float | None:
+        """The newest timestamp collected, or None before the first frame."""
+        return float(self._times[-1][(self._n - 1) % self.BLOCK]) if self._n else None
+
     def build(self, width: int, height: int) -> "PoseTrack":
         if self._n == 0:
             return PoseTrack(np.zeros(0), np.zeros((0, LANDMARK_COUNT, LANDMARK_COLUMNS)), width, height)
