@@ -20,11 +20,11 @@ from app_pages.tempo_guide import guide_html
 from app_pages.ui import Prescription, faults_text, header, prescription_picker, summary_block
 from vision import report
 from vision.annotate import PHASE_COLOURS
-from vision.live import LiveCoach, LiveState
+from vision.live import LiveState
+from vision.pipeline import LiveCoach
 from vision.types import Frame
 
-
-PHASE_CSS = {phase.name: "#%02x%02x%02x" % rgb for phase, rgb in PHASE_COLOURS.items()}
+PHASE_CSS = {phase.name: "#{:02x}{:02x}{:02x}".format(*rgb) for phase, rgb in PHASE_COLOURS.items()}
 
 
 def rtc_configuration() -> dict:
@@ -82,7 +82,7 @@ was_playing = st.session_state.get("live_playing", False)
 
 prescription = prescription_picker("live", disabled=was_playing)
 audio = st.toggle("Audio tick in the tempo guide", value=False)
-st.components.v1.html(guide_html(prescription.protocol, audio), height=90)
+st.iframe(guide_html(prescription.protocol, audio), height=90)
 
 video_col, panel_col = st.columns([3, 2], gap="large")
 with video_col:
@@ -93,8 +93,12 @@ with video_col:
         media_stream_constraints={"video": {"width": {"ideal": 960}}, "audio": False},
         video_frame_callback=holder.callback,
         async_processing=True,  # drop frames rather than queue them: cues stay current
-        video_html_attrs={"style": {"width": "100%", "borderRadius": "12px"}, "autoPlay": True,
-                          "controls": False, "muted": True},
+        video_html_attrs={
+            "style": {"width": "100%", "borderRadius": "12px"},
+            "autoPlay": True,
+            "controls": False,
+            "muted": True,
+        },
     )
 playing = bool(ctx.state.playing)
 if playing and not was_playing:
@@ -114,14 +118,19 @@ def status_panel() -> None:
         unsafe_allow_html=True,
     )
     cue = state.cue if state else "Press START, then push the foot down when you are ready"
-    st.markdown(f"<div class='cc-card'><p class='cc-label'>next</p><p class='cc-cue'>{cue}</p></div>",
-                unsafe_allow_html=True)
+    st.markdown(
+        f"<div class='cc-card'><p class='cc-label'>next</p><p class='cc-cue'>{cue}</p></div>", unsafe_allow_html=True
+    )
     if state and state.last_rep:
-        st.markdown(f"<div class='cc-card'><p class='cc-label'>last rep</p><p id='cc-last'>{state.last_rep_text}</p>"
-                    "</div>", unsafe_allow_html=True)
+        st.markdown(
+            f"<div class='cc-card'><p class='cc-label'>last rep</p><p id='cc-last'>{state.last_rep_text}</p></div>",
+            unsafe_allow_html=True,
+        )
     if state:
-        st.caption(f"{state.fps:.0f} frames/s analysed · {state.latency_ms:.0f} ms per frame · "
-                   f"leg: {state.leg.value if state.leg else 'finding…'}")
+        st.caption(
+            f"{state.fps:.0f} frames/s analysed · {state.latency_ms:.0f} ms per frame · "
+            f"leg: {state.leg.value if state.leg else 'finding…'}"
+        )
     if holder.error:
         st.warning("The live analysis hit a problem with a frame and skipped it. If cues stop, press STOP and START.")
 
@@ -133,9 +142,18 @@ if not playing and holder.coach is not None and holder.coach.scores:
     st.subheader("Set summary")
     session = holder.coach.to_session()
     summary_block(session.summary, session.protocol)
-    rows = [{"rep": s.rep.index, "push s": f"{s.rep.concentric.duration_s:.1f}",
-             "hold s": f"{s.rep.hold.duration_s:.1f}", "return s": f"{s.rep.eccentric.duration_s:.1f}",
-             "score": s.score, "faults": faults_text(s.faults)} for s in session.scores]
+    rows = [
+        {
+            "rep": s.rep.index,
+            "push s": f"{s.rep.concentric.duration_s:.1f}",
+            "hold s": f"{s.rep.hold.duration_s:.1f}",
+            "return s": f"{s.rep.eccentric.duration_s:.1f}",
+            "score": s.score,
+            "faults": faults_text(s.faults),
+        }
+        for s in session.scores
+    ]
     st.table(rows)
-    st.download_button("Download JSON report", report.to_json(session), file_name="calfcheck-live.json",
-                       mime="application/json")
+    st.download_button(
+        "Download JSON report", report.to_json(session), file_name="calfcheck-live.json", mime="application/json"
+    )

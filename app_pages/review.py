@@ -61,9 +61,19 @@ def rep_table(session) -> pd.DataFrame:
     rows = []
     for s in session.scores:
         d = report.rep_to_dict(session, s)
-        rows.append({"rep": d["index"], "start s": d["start_s"], "push s": d["concentric_s"], "hold s": d["hold_s"],
-                     "return s": d["eccentric_s"], "peak °": d["peak_deg"], "range °": d["rom_deg"],
-                     "score": d["score"], "faults": faults_text(s.faults)})
+        rows.append(
+            {
+                "rep": d["index"],
+                "start s": d["start_s"],
+                "push s": d["concentric_s"],
+                "hold s": d["hold_s"],
+                "return s": d["eccentric_s"],
+                "peak °": d["peak_deg"],
+                "range °": d["rom_deg"],
+                "score": d["score"],
+                "faults": faults_text(s.faults),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -75,7 +85,9 @@ def highlight_faults(row: pd.Series) -> list[str]:
 header("Clip review", "Upload a recorded set and see every rep's push, hold and return against the prescription.")
 prescription = prescription_picker("review")
 limit_mb = st.get_option("server.maxUploadSize")
-st.caption(f"MP4, MOV, AVI or WebM up to {limit_mb} MB. Best: filmed from the side, camera still, the whole leg in view.")
+st.caption(
+    f"MP4, MOV, AVI or WebM up to {limit_mb} MB. Best: filmed from the side, camera still, the whole leg in view."
+)
 
 source = st.radio("Clip", ["Upload a clip", "Use a sample clip"], horizontal=True, label_visibility="collapsed")
 clip_name, clip_bytes = None, None

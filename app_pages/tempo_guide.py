@@ -8,24 +8,35 @@ from __future__ import annotations
 import json
 
 from vision.protocols import ExerciseProtocol
+from vision.types import Phase
 
 REST_S = 2.0
+BUTTON_STYLE = (
+    "padding:6px 14px; border-radius:8px; border:1px solid #1f7a5a; background:#1f7a5a; color:white; cursor:pointer;"
+)
 
 
 def guide_html(protocol: ExerciseProtocol, audio: bool) -> str:
-    if protocol.kind == "isometric":
-        segments = [("PUSH", 1.0, "#2ea043"), ("HOLD", protocol.max_hold_s or 30.0, "#e6aa14"),
-                    ("RELEASE", 2.0, "#aa46c8"), ("REST", REST_S, "#78828c")]
-    else:
-        t = {"concentric": 1.0, "hold": 2.0, "eccentric": 3.0, **protocol.target_s}
-        segments = [("PUSH", t["concentric"], "#2ea043"), ("HOLD", t["hold"], "#e6aa14"),
-                    ("RETURN", t["eccentric"], "#aa46c8"), ("REST", REST_S, "#78828c")]
+    # Phases without a target (the push and hold of an eccentric-only set) are paced at the 1-2-3 defaults.
+    default = {Phase.CONCENTRIC: 1.0, Phase.HOLD: 2.0, Phase.ECCENTRIC: 3.0}
+    if protocol.is_isometric:
+        default.update({Phase.HOLD: 30.0, Phase.ECCENTRIC: 2.0})  # a release, not a timed return
+    t = {
+        phase: seconds if protocol.target_for(phase) is None else protocol.target_for(phase)
+        for phase, seconds in default.items()
+    }
+    segments = [
+        ("PUSH", t[Phase.CONCENTRIC], "#2ea043"),
+        ("HOLD", t[Phase.HOLD], "#e6aa14"),
+        ("RELEASE" if protocol.is_isometric else "RETURN", t[Phase.ECCENTRIC], "#aa46c8"),
+        ("REST", REST_S, "#78828c"),
+    ]
     segments = [s for s in segments if s[1] > 0]
     data = json.dumps([{"name": n, "dur": d, "colour": c} for n, d, c in segments])
     return f"""
 <div style="font-family: sans-serif;">
   <div style="display:flex; align-items:center; gap:12px; margin-bottom:6px;">
-    <button id="go" style="padding:6px 14px; border-radius:8px; border:1px solid #1f7a5a; background:#1f7a5a; color:white; cursor:pointer;">Start tempo guide</button>
+    <button id="go" style="{BUTTON_STYLE}">Start tempo guide</button>
     <span id="label" style="font-size:1.25rem; font-weight:700; color:#1d2a25;">ready</span>
     <span id="count" style="font-size:1.25rem; color:#5b6b64;"></span>
   </div>

@@ -6,21 +6,16 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from vision.protocols import ExerciseProtocol, builtin_ids, load_protocol
+from vision.protocols import ExerciseProtocol, builtin_protocols
 from vision.scoring import BANDS, describe_faults
-from vision.types import LEG_OPTIONS, Leg, Summary, leg_from_option
+from vision.types import LEG_OPTIONS, BandAdvice, Leg, Summary, leg_from_option
 
 ADVICE_TEXT = {
-    "harder": "Time for a tougher band.",
-    "easier": "Drop to a lighter band until the tempo is under control.",
-    "stay": "Keep this band for now.",
+    BandAdvice.HARDER: "Time for a tougher band.",
+    BandAdvice.EASIER: "Drop to a lighter band until the tempo is under control.",
+    BandAdvice.STAY: "Keep this band for now.",
 }
-PROTOCOL_LABELS = {
-    "band-tempo": "Band · push 1 s, hold 2 s, return 3 s",
-    "band-isometric": "Band · isometric hold (up to 30 s)",
-    "band-eccentric": "Band · eccentric only (slow 3 s return)",
-    "heel-raise": "Heel raise · 1-2-3 tempo",
-}
+DEFAULT_PROTOCOL = "band-tempo"
 
 CSS = """
 <style>
@@ -48,15 +43,25 @@ def header(title: str, subtitle: str) -> None:
 
 def prescription_picker(key: str, disabled: bool = False) -> Prescription:
     cols = st.columns([2.2, 1, 1])
-    ids = builtin_ids()
-    default = ids.index("band-tempo")
-    pid = cols[0].selectbox("Exercise", ids, index=default, format_func=lambda i: PROTOCOL_LABELS.get(i, i),
-                            key=f"{key}-protocol", disabled=disabled)
-    leg = cols[1].selectbox("Working leg", list(LEG_OPTIONS), key=f"{key}-leg", disabled=disabled,
-                            help="auto picks the foot that moves most")
+    protocols = {p.id: p for p in builtin_protocols()}  # labels are the TOML files' names
+    ids = list(protocols)
+    pid = cols[0].selectbox(
+        "Exercise",
+        ids,
+        index=ids.index(DEFAULT_PROTOCOL),
+        format_func=lambda i: protocols[i].name,
+        key=f"{key}-protocol",
+        disabled=disabled,
+    )
+    leg = cols[1].selectbox(
+        "Working leg",
+        list(LEG_OPTIONS),
+        key=f"{key}-leg",
+        disabled=disabled,
+        help="auto picks the foot that moves most",
+    )
     band = cols[2].selectbox("Band colour", ["(not set)", *BANDS], key=f"{key}-band", disabled=disabled)
-    return Prescription(load_protocol(pid), leg_from_option(leg),
-                        None if band == "(not set)" else band)
+    return Prescription(protocols[pid], leg_from_option(leg), None if band == "(not set)" else band)
 
 
 def summary_block(summary: Summary, protocol: ExerciseProtocol) -> None:
@@ -73,7 +78,7 @@ def summary_block(summary: Summary, protocol: ExerciseProtocol) -> None:
         advice += f" Next time: **{summary.next_band}** band."
     if summary.fatigue:
         advice += " Range or tempo faded over the set: the set was taken to fatigue."
-    box = st.success if summary.band_advice == "stay" else st.info
+    box = st.success if summary.band_advice == BandAdvice.STAY else st.info
     box(f"**Band advice: {summary.band_advice}.** {advice}")
 
 

@@ -39,9 +39,11 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "batch.json").write_text(json.dumps(result, indent=1))
     print(json.dumps(result, indent=1))
-    print(f"| workers | clips/min | time for {len(inputs)} clips |\n|---|---|---|\n"
-          f"| 1 | {result['clips_per_min_1w']} | {result['seconds_1w']} s |\n"
-          f"| 2 | {result['clips_per_min_2w']} | {result['seconds_2w']} s |\n\nspeed-up: {result['speedup']}x")
+    print(
+        f"| workers | clips/min | time for {len(inputs)} clips |\n|---|---|---|\n"
+        f"| 1 | {result['clips_per_min_1w']} | {result['seconds_1w']} s |\n"
+        f"| 2 | {result['clips_per_min_2w']} | {result['seconds_2w']} s |\n\nspeed-up: {result['speedup']}x"
+    )
 
 
 if __name__ == "__main__":

@@ -10,7 +10,6 @@ Run: ``make benchmark`` (needs ../shared for the clip; falls back to the shipped
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -83,8 +82,10 @@ def looped_clip(src: Path, seconds: float, dst: Path) -> Path:
 
 def peak_rss_mb(path: Path) -> float:
     """Peak RSS of a fresh process that scores ``path`` (each clip measured in its own process)."""
-    code = ("import resource, sys; from vision.cli import main; main(['score', sys.argv[1]]); "
-            "sys.stderr.write('RSS_KIB %d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    code = (
+        "import resource, sys; from vision.cli import main; main(['score', sys.argv[1]]); "
+        "sys.stderr.write('RSS_KIB %d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+    )
     res = subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT, check=True, capture_output=True, text=True)
     line = next(ln for ln in res.stderr.splitlines() if ln.startswith("RSS_KIB"))
     return int(line.split()[1]) / 1024
@@ -99,14 +100,21 @@ def main() -> None:
     for seconds in (30, 120):
         clip = looped_clip(CLIP, seconds, OUT / f"loop_{seconds}s.mp4")
         memory[seconds] = peak_rss_mb(clip)  # separate processes: each measured from a fresh start
-    result = {"clip": CLIP.name, "decode_plus_inference_fps": round(bare, 1), "pipeline_fps": round(full, 1),
-              "pipeline_overhead_pct": round(overhead, 1), "peak_rss_mb_30s": round(memory[30], 1),
-              "peak_rss_mb_120s": round(memory[120], 1)}
+    result = {
+        "clip": CLIP.name,
+        "decode_plus_inference_fps": round(bare, 1),
+        "pipeline_fps": round(full, 1),
+        "pipeline_overhead_pct": round(overhead, 1),
+        "peak_rss_mb_30s": round(memory[30], 1),
+        "peak_rss_mb_120s": round(memory[120], 1),
+    }
     (OUT / "pipeline.json").write_text(json.dumps(result, indent=1))
     print(json.dumps(result, indent=1))
-    print(f"| clip | decode+inference fps | pipeline fps | overhead | peak RSS 30 s | peak RSS 120 s |\n"
-          f"|---|---|---|---|---|---|\n| {CLIP.name} | {bare:.1f} | {full:.1f} | {overhead:+.1f} % | "
-          f"{memory[30]:.0f} MB | {memory[120]:.0f} MB |")
+    print(
+        f"| clip | decode+inference fps | pipeline fps | overhead | peak RSS 30 s | peak RSS 120 s |\n"
+        f"|---|---|---|---|---|---|\n| {CLIP.name} | {bare:.1f} | {full:.1f} | {overhead:+.1f} % | "
+        f"{memory[30]:.0f} MB | {memory[120]:.0f} MB |"
+    )
 
 
 if __name__ == "__main__":

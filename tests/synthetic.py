@@ -35,8 +35,9 @@ def _eased(u: np.ndarray, ease_fraction: float) -> np.ndarray:
     return out
 
 
-def trace(t: np.ndarray, reps: list[RepSpec], rest: float = -10.0, full_range: float = 40.0,
-          ease_s: float = 0.15) -> np.ndarray:
+def trace(
+    t: np.ndarray, reps: list[RepSpec], rest: float = -10.0, full_range: float = 40.0, ease_s: float = 0.15
+) -> np.ndarray:
     x = np.full_like(t, rest, dtype=float)
     for r in reps:
         c0, c1, e0, e1 = r.edges
@@ -59,8 +60,9 @@ def uneven_times(duration_s: float, rng: np.random.Generator, min_dt: float = 0.
     return t[t < duration_s]
 
 
-def tempo_set(n: int, c: float = 1.0, h: float = 2.0, e: float = 3.0, first_start: float = 2.0,
-              rest_s: float = 2.0) -> list[RepSpec]:
+def tempo_set(
+    n: int, c: float = 1.0, h: float = 2.0, e: float = 3.0, first_start: float = 2.0, rest_s: float = 2.0
+) -> list[RepSpec]:
     reps, start = [], first_start
     for _ in range(n):
         reps.append(RepSpec(start, c, h, e))

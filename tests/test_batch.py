@@ -32,8 +32,14 @@ def make_folder(root: Path) -> Path:
 
 
 def batch(*args, **kw):
-    return subprocess.run([sys.executable, "-m", "vision", "batch", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=900, **kw)
+    return subprocess.run(
+        [sys.executable, "-m", "vision", "batch", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        **kw,
+    )
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -42,8 +48,18 @@ def read_csv(path: Path) -> list[dict]:
 
 
 def comparable(rows: list[dict]) -> list[tuple]:
-    return sorted((Path(r["file"]).name, r["status"], r["reps"], r["mean_score"], r["band_advice"],
-                   r["longest_hold_s"], bool(r["error"])) for r in rows)
+    return sorted(
+        (
+            Path(r["file"]).name,
+            r["status"],
+            r["reps"],
+            r["mean_score"],
+            r["band_advice"],
+            r["longest_hold_s"],
+            bool(r["error"]),
+        )
+        for r in rows
+    )
 
 
 @pytest.fixture(scope="module")
@@ -105,12 +121,18 @@ def test_changed_clip_is_scored_again_on_resume(first_run, tmp_path):
 def test_interrupt_then_resume_gives_the_same_results(first_run, tmp_path):
     folder, out, _ = first_run
     work = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "vision", "batch", str(folder), "--out", str(work),
-                             "--workers", "2", "--quiet"], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vision", "batch", str(folder), "--out", str(work), "--workers", "2", "--quiet"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     deadline = time.time() + 300
-    while time.time() < deadline and not any(p.name in ("tempo_123_x4.json", "fast_return_121_x4.json",
-                                                         "no_hold_103_x4.json") for p in work.glob("*.json")):
+    while time.time() < deadline and not any(
+        p.name in ("tempo_123_x4.json", "fast_return_121_x4.json", "no_hold_103_x4.json") for p in work.glob("*.json")
+    ):
         time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
     _, err = proc.communicate(timeout=120)
@@ -127,9 +149,11 @@ def test_interrupt_then_resume_gives_the_same_results(first_run, tmp_path):
 
 def test_manifest_gives_each_clip_its_own_prescription(tmp_path):
     manifest = tmp_path / "sessions.csv"
-    manifest.write_text("path,athlete,leg,protocol,band\n"
-                        f"{REMIX / 'tempo_123_x4.mp4'},ana,left,heel-raise,red\n"
-                        f"{REMIX / 'iso_hold_34s.mp4'},ben,,band-isometric,blue\n")
+    manifest.write_text(
+        "path,athlete,leg,protocol,band\n"
+        f"{REMIX / 'tempo_123_x4.mp4'},ana,left,heel-raise,red\n"
+        f"{REMIX / 'iso_hold_34s.mp4'},ben,,band-isometric,blue\n"
+    )
     out = tmp_path / "out"
     res = batch(manifest, "--out", out, "--quiet", "--workers", "2")
     assert res.returncode == 0, res.stderr
@@ -155,8 +179,10 @@ def test_ray_path_gives_the_same_summary(first_run, tmp_path):
 
 def test_bad_manifest_values_become_clear_error_rows(tmp_path, sample_video):
     manifest = tmp_path / "m.csv"
-    manifest.write_text(f"path,athlete,leg,protocol,band\n{sample_video},cy,left,band-tempo,purple\n"
-                        f"{sample_video},dee,middle,band-tempo,\n")
+    manifest.write_text(
+        f"path,athlete,leg,protocol,band\n{sample_video},cy,left,band-tempo,purple\n"
+        f"{sample_video},dee,middle,band-tempo,\n"
+    )
     out = tmp_path / "out"
     res = batch(manifest, "--out", out, "--quiet", "--workers", "1")
     assert res.returncode == 1

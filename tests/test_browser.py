@@ -23,7 +23,9 @@ CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.browser,
     needs_shared,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"),
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed (make test installs it)"
+    ),
 ]
 CLIP = REMIX / "tempo_123_x4.mp4"
 
@@ -40,8 +42,24 @@ def app_url(tmp_path_factory):
     log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.address",
-         "127.0.0.1", "--server.headless", "true"], cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -84,10 +102,21 @@ def browser(tmp_path_factory):
 
     y4m = make_y4m(CLIP, tmp_path_factory.mktemp("camera") / "tempo_123_x4.y4m")
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--headless", "--no-sandbox", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={y4m}", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run", "--autoplay-policy=no-user-gesture-required"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                f"--use-file-for-fake-video-capture={y4m}",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--autoplay-policy=no-user-gesture-required",
+            ],
+        )
         yield b
         b.close()
 
@@ -141,8 +170,9 @@ def test_review_page_scores_an_upload(app_url, page, artifacts):
     for label in ("Download JSON", "Download CSV", "Download annotated video"):
         assert page.get_by_role("button", name=label).is_visible()
     # The annotated video is H.264 that Chromium actually decodes (mp4v would never load).
-    page.wait_for_function("() => { const v = document.querySelector('video'); return v && v.readyState >= 2; }",
-                           timeout=30_000)
+    page.wait_for_function(
+        "() => { const v = document.querySelector('video'); return v && v.readyState >= 2; }", timeout=30_000
+    )
     assert page.evaluate("() => document.querySelector('video').videoWidth") > 0
     rows.first.scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / "review_rep_table.png"))

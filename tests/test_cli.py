@@ -11,8 +11,9 @@ from tests.conftest import ROOT, SAMPLE_VIDEO
 
 
 def calfcheck(*args, timeout=300):
-    return subprocess.run([sys.executable, "-m", "vision", *map(str, args)], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "vision", *map(str, args)], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_score_sample_writes_the_versioned_schema(tmp_path):
@@ -23,7 +24,14 @@ def test_score_sample_writes_the_versioned_schema(tmp_path):
     assert report["schema"] == "calfcheck.score/1"
     assert report["source"] == SAMPLE_VIDEO.name and report["protocol"] == "band-tempo"
     assert report["leg"] in ("left", "right")
-    assert set(report["summary"]) >= {"rep_count", "longest_hold_s", "mean_score", "band_advice", "next_band", "fatigue"}
+    assert set(report["summary"]) >= {
+        "rep_count",
+        "longest_hold_s",
+        "mean_score",
+        "band_advice",
+        "next_band",
+        "fatigue",
+    }
     assert set(report["quality"]) >= {"pose_coverage", "warnings"}
     assert report["duration_s"] == pytest.approx(7.67, abs=0.1)  # 230 frames at 30 fps
     # A walking and jumping clip is not the exercise: the quality gate says why instead of counting.

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import REAL, REMIX, ROOT, needs_shared, remix_labels
-from vision.pipeline import analyse_track
+from vision.analysis import Smoothing, analyse_track
 from vision.protocols import load_protocol
 from vision.quality import NO_ATHLETE
 
@@ -26,7 +26,9 @@ PHASES = ("concentric", "hold", "eccentric")
 
 def analyse(extractions, path, protocol, band=None):
     ex = extractions(path)
-    return analyse_track(ex.track, ex.info, load_protocol(protocol), None, band, path.name, ex.decode)
+    return analyse_track(
+        ex.track, load_protocol(protocol), band=band, info=ex.info, source=path.name, damaged=ex.decode.damaged
+    )
 
 
 def duration_errors(session, labels):
@@ -80,13 +82,12 @@ def test_remix_isometric_holds(extractions, name, advice):
 
 def test_live_filter_finds_the_same_reps_as_offline(extractions):
     """The causal (live) path feeds the same tracker: the same reps, with similar timing."""
-    from vision.live import replay_causal
-
     for name in ("tempo_123_x4", "mixed_x5"):
         ex = extractions(REMIX / f"{name}.mp4")
         protocol = load_protocol("band-tempo")
-        offline = analyse_track(ex.track, ex.info, protocol, None, None, name)
-        live_reps = replay_causal(ex.track, protocol, offline.leg)
+        offline = analyse_track(ex.track, protocol, info=ex.info, source=name)
+        live = analyse_track(ex.track, protocol, leg=offline.leg, info=ex.info, smoothing=Smoothing.CAUSAL)
+        live_reps = [s.rep for s in live.scores]
         assert len(live_reps) == len(offline.scores)
         starts_live = [r.start_s for r in live_reps]
         starts_off = [s.rep.start_s for s in offline.scores]
@@ -97,8 +98,13 @@ def test_cli_scores_a_remix_clip_with_each_protocol(tmp_path):
     clip = REMIX / "tempo_123_x4.mp4"
     for protocol in ("heel-raise", "band-tempo"):
         out = tmp_path / f"{protocol}.json"
-        res = subprocess.run([sys.executable, "-m", "vision", "score", str(clip), "--protocol", protocol,
-                              "--json", str(out)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+        res = subprocess.run(
+            [sys.executable, "-m", "vision", "score", str(clip), "--protocol", protocol, "--json", str(out)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert res.returncode == 0, res.stderr
         report = json.loads(out.read_text())
         assert report["protocol"] == protocol and report["summary"]["rep_count"] == 4
@@ -142,8 +148,9 @@ def test_front_view_of_the_crossed_leg_asks_for_a_better_view(extractions):
     assert any("side" in w for w in session.quality.warnings)
 
 
-@pytest.mark.parametrize("clip", sorted(p.name for p in REAL.glob("*") if p.suffix in (".mp4", ".avi"))
-                         if REAL.is_dir() else [])
+@pytest.mark.parametrize(
+    "clip", sorted(p.name for p in REAL.glob("*") if p.suffix in (".mp4", ".avi")) if REAL.is_dir() else []
+)
 def test_no_real_clip_crashes(extractions, clip):
     for protocol in ("band-tempo", "heel-raise", "band-isometric"):
         session = analyse(extractions, REAL / clip, protocol)
@@ -154,7 +161,7 @@ def test_no_real_clip_crashes(extractions, clip):
 
 def test_live_coach_on_real_frames_counts_and_reports():
     """The live page's engine, fed the decoded frames of a clip one at a time (no browser)."""
-    from vision.live import LiveCoach
+    from vision.pipeline import LiveCoach
     from vision.report import session_to_dict
     from vision.video import iter_frames
 

@@ -56,3 +56,42 @@ def test_malformed_protocol_names_the_problem(tmp_path, body, message):
 def test_unknown_id_lists_the_choices():
     with pytest.raises(ProtocolError, match="band-tempo"):
         load_protocol("band-purple")
+
+
+def test_kind_behaviour_lives_on_the_protocol():
+    from vision.types import Phase
+
+    tempo, iso, ecc = load_protocol("band-tempo"), load_protocol("band-isometric"), load_protocol("band-eccentric")
+    assert [tempo.target_for(p) for p in (Phase.CONCENTRIC, Phase.HOLD, Phase.ECCENTRIC, Phase.REST)] == [
+        1.0,
+        2.0,
+        3.0,
+        None,
+    ]
+    assert iso.is_isometric and not tempo.is_isometric
+    assert iso.target_for(Phase.HOLD) == 30.0 and iso.target_for(Phase.CONCENTRIC) is None
+    assert ecc.target_for(Phase.ECCENTRIC) == 3.0 and ecc.target_for(Phase.HOLD) is None
+
+
+def test_a_new_protocol_of_an_existing_kind_needs_only_a_toml(tmp_path, monkeypatch, capsys):
+    """Menus and the CLI list what is in the protocol folder, labelled with each file's ``name``."""
+    import shutil
+
+    from vision import protocols
+
+    for p in protocols.PROTOCOL_DIR.glob("*.toml"):
+        shutil.copy(p, tmp_path / p.name)
+    text = (tmp_path / "band-tempo.toml").read_text()
+    text = text.replace('id = "band-tempo"', 'id = "band-tempo-slow"').replace("eccentric_s = 3.0", "eccentric_s = 5.0")
+    text = text.replace('name = "Seated band plantarflexion, 1-2-3 tempo"', 'name = "Band, slow 5 s return"')
+    (tmp_path / "band-tempo-slow.toml").write_text(text)
+    monkeypatch.setattr(protocols, "PROTOCOL_DIR", tmp_path)
+    by_id = {p.id: p for p in protocols.builtin_protocols()}
+    assert by_id["band-tempo-slow"].name == "Band, slow 5 s return"
+    assert by_id["band-tempo-slow"].target_s["eccentric"] == 5.0
+    from vision.cli import main
+
+    monkeypatch.setenv("COLUMNS", "1000")  # no wrapping inside the help text
+    with pytest.raises(SystemExit):
+        main(["score", "--help"])
+    assert "band-tempo-slow (Band, slow 5 s return)" in capsys.readouterr().out

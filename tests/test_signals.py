@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from vision import pose as lm
+from vision import skeleton as lm
 from vision.signals import choose_leg, heel_lift, leg_visible, plantarflexion_deg
 from vision.types import Leg, PoseTrack
 

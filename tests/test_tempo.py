@@ -22,8 +22,11 @@ def phase_errors(reps, specs):
     errors = []
     for rep, spec in zip(reps, specs):
         c0, c1, e0, e1 = spec.edges
-        errors += [rep.concentric.duration_s - (c1 - c0), rep.hold.duration_s - (e0 - c1),
-                   rep.eccentric.duration_s - (e1 - e0)]
+        errors += [
+            rep.concentric.duration_s - (c1 - c0),
+            rep.hold.duration_s - (e0 - c1),
+            rep.eccentric.duration_s - (e1 - e0),
+        ]
     return np.abs(errors)
 
 

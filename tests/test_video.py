@@ -41,8 +41,12 @@ def test_rotation_metadata_makes_frames_upright(tmp_path, rotation_ccw, expect_b
     info = probe(path)
     assert (info.width, info.height) == (img.shape[1], img.shape[0])
     h, w = img.shape[:2]
-    corners = {"top-left": img[: h // 8, : w // 8], "top-right": img[: h // 8, -w // 8 :],
-               "bottom-left": img[-h // 8 :, : w // 8], "bottom-right": img[-h // 8 :, -w // 8 :]}
+    corners = {
+        "top-left": img[: h // 8, : w // 8],
+        "top-right": img[: h // 8, -w // 8 :],
+        "bottom-left": img[-h // 8 :, : w // 8],
+        "bottom-right": img[-h // 8 :, -w // 8 :],
+    }
     brightest = max(corners, key=lambda k: corners[k].mean())
     assert brightest == expect_block_at
 
@@ -71,8 +75,7 @@ def _bad_inputs(tmp_path, real_clip):
     text.write_text("these are my physio notes, not a video\n" * 20)
     truncated = tmp_path / "truncated.mp4"
     truncated.write_bytes(real_clip.read_bytes()[:4000])
-    return {"empty": empty, "text": text, "truncated": truncated, "missing": tmp_path / "nope.mp4",
-            "folder": tmp_path}
+    return {"empty": empty, "text": text, "truncated": truncated, "missing": tmp_path / "nope.mp4", "folder": tmp_path}
 
 
 @pytest.mark.parametrize("kind,words", [

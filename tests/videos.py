@@ -21,8 +21,15 @@ def marked_frame(width: int, height: int, value: int = 0, noise: bool = False) -
     return img
 
 
-def write_video(path: str | Path, times_s: list[float] | np.ndarray, width: int = 64, height: int = 32,
-                rotation_ccw: int | None = None, faststart: bool = False, noise: bool = False) -> Path:
+def write_video(
+    path: str | Path,
+    times_s: list[float] | np.ndarray,
+    width: int = 64,
+    height: int = 32,
+    rotation_ccw: int | None = None,
+    faststart: bool = False,
+    noise: bool = False,
+) -> Path:
     """H.264 mp4 whose frames carry exactly the given presentation times (variable frame rate allowed)."""
     path = Path(path)
     time_base = Fraction(1, 1000)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from vision import pose as lm
+from vision.skeleton import LEG_CHAIN
 from vision.types import Leg, Phase
 
 PHASE_COLOURS = {  # RGB
@@ -21,10 +21,6 @@ PHASE_COLOURS = {  # RGB
     Phase.CONCENTRIC: (46, 160, 67),
     Phase.HOLD: (230, 170, 20),
     Phase.ECCENTRIC: (170, 70, 200),
-}
-LEG_CHAIN = {
-    Leg.LEFT: (lm.LEFT_HIP, lm.LEFT_KNEE, lm.LEFT_ANKLE, lm.LEFT_HEEL, lm.LEFT_FOOT_INDEX, lm.LEFT_ANKLE),
-    Leg.RIGHT: (lm.RIGHT_HIP, lm.RIGHT_KNEE, lm.RIGHT_ANKLE, lm.RIGHT_HEEL, lm.RIGHT_FOOT_INDEX, lm.RIGHT_ANKLE),
 }
 PHASE_LABEL = {Phase.REST: "REST", Phase.CONCENTRIC: "PUSH", Phase.HOLD: "HOLD", Phase.ECCENTRIC: "RETURN"}
 
@@ -75,12 +71,24 @@ def annotate(image: np.ndarray, landmarks: np.ndarray | None, leg: Leg | None, o
                 cv2.circle(img, p, max(3, int(6 * scale)), colour, -1, cv2.LINE_AA)
         ankle = pts[2]
         if ankle and overlay.angle_deg is not None and math.isfinite(overlay.angle_deg):
-            _text(img, f"{overlay.angle_deg:+.0f} deg", (ankle[0] + int(12 * scale), ankle[1] - int(12 * scale)),
-                  0.8 * scale, (255, 255, 255), max(1, int(2 * scale)))
+            _text(
+                img,
+                f"{overlay.angle_deg:+.0f} deg",
+                (ankle[0] + int(12 * scale), ankle[1] - int(12 * scale)),
+                0.8 * scale,
+                (255, 255, 255),
+                max(1, int(2 * scale)),
+            )
     banner_h = int(56 * scale)
     cv2.rectangle(img, (0, 0), (w, banner_h), colour, -1)
-    _text(img, PHASE_LABEL[overlay.phase], (int(12 * scale), int(40 * scale)), 1.2 * scale, (255, 255, 255),
-          max(2, int(3 * scale)))
+    _text(
+        img,
+        PHASE_LABEL[overlay.phase],
+        (int(12 * scale), int(40 * scale)),
+        1.2 * scale,
+        (255, 255, 255),
+        max(2, int(3 * scale)),
+    )
     timer = phase_timer_text(overlay)
     if timer:
         _text(img, timer, (int(w * 0.38), int(40 * scale)), 1.1 * scale, (255, 255, 255), max(2, int(3 * scale)))
@@ -88,6 +96,12 @@ def annotate(image: np.ndarray, landmarks: np.ndarray | None, leg: Leg | None, o
     (tw, _), _ = cv2.getTextSize(reps, cv2.FONT_HERSHEY_SIMPLEX, 1.1 * scale, max(2, int(3 * scale)))
     _text(img, reps, (w - tw - int(12 * scale), int(40 * scale)), 1.1 * scale, (255, 255, 255), max(2, int(3 * scale)))
     if overlay.cue:
-        _text(img, overlay.cue, (int(12 * scale), h - int(16 * scale)), 0.8 * scale, (255, 255, 255),
-              max(1, int(2 * scale)))
+        _text(
+            img,
+            overlay.cue,
+            (int(12 * scale), h - int(16 * scale)),
+            0.8 * scale,
+            (255, 255, 255),
+            max(1, int(2 * scale)),
+        )
     return img

@@ -5,8 +5,8 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from vision.pipeline import Session
 from vision.scoring import describe_faults
+from vision.types import Session
 
 
 def print_session(session: Session, console: Console | None = None) -> None:
@@ -18,16 +18,24 @@ def print_session(session: Session, console: Console | None = None) -> None:
         table.add_column(col, justify="left" if col == "faults" else "right")
     for sc in session.scores:
         r = sc.rep
-        table.add_row(str(r.index), f"{r.start_s:.1f}", f"{r.concentric.duration_s:.1f}", f"{r.hold.duration_s:.1f}",
-                      f"{r.eccentric.duration_s:.1f}", str(sc.score),
-                      f"[red]{describe_faults(sc.faults)}[/]" if sc.faults else "[green]on target[/]")
+        table.add_row(
+            str(r.index),
+            f"{r.start_s:.1f}",
+            f"{r.concentric.duration_s:.1f}",
+            f"{r.hold.duration_s:.1f}",
+            f"{r.eccentric.duration_s:.1f}",
+            str(sc.score),
+            f"[red]{describe_faults(sc.faults)}[/]" if sc.faults else "[green]on target[/]",
+        )
     if session.scores:
         console.print(table)
     else:
         console.print("No reps found.")
     mean = f"{s.mean_score:.0f}" if s.mean_score is not None else "-"
     band = f" → next band: {s.next_band}" if s.next_band else ""
-    console.print(f"reps {s.rep_count} (good {s.good_rep_count}) · longest hold {s.longest_hold_s:.1f} s · "
-                  f"mean score {mean} · fatigue {'yes' if s.fatigue else 'no'} · band: [bold]{s.band_advice}[/]{band}")
+    console.print(
+        f"reps {s.rep_count} (good {s.good_rep_count}) · longest hold {s.longest_hold_s:.1f} s · "
+        f"mean score {mean} · fatigue {'yes' if s.fatigue else 'no'} · band: [bold]{s.band_advice}[/]{band}"
+    )
     for w in session.quality.warnings:
         console.print(f"[yellow]! {w}[/]")

@@ -15,3 +15,7 @@ class VideoReadError(CalfcheckError):
 
 class ProtocolError(CalfcheckError):
     """A protocol id is unknown or a protocol file is malformed."""
+
+
+class UsageError(CalfcheckError):
+    """Bad command-line input (a path, option or manifest that cannot be used): exit code 2."""

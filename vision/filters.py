@@ -7,6 +7,8 @@ Contract:
   filtered forward and backward (no lag), and read back at the original timestamps.
 - ``OneEuroFilter``: live and causal, fed one ``(t, x)`` at a time with real timestamps; a NaN passes
   through as NaN and a long gap resets it. Its lag is small while the signal moves fast, larger at rest.
+  ``OneEuroFilter.for_noise_floor(floor)`` tunes it in units of a signal's noise floor, so degrees and
+  shank lengths behave alike.
 """
 
 from __future__ import annotations
@@ -37,8 +39,9 @@ def finite_runs(x: np.ndarray) -> list[tuple[int, int]]:
     return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)))
 
 
-def zero_phase_lowpass(t: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int = 2,
-                       max_gap_s: float = 0.5) -> np.ndarray:
+def zero_phase_lowpass(
+    t: np.ndarray, x: np.ndarray, cutoff_hz: float, order: int = 2, max_gap_s: float = 0.5
+) -> np.ndarray:
     out = bridge_gaps(t, x, max_gap_s)
     for start, stop in finite_runs(out):
         tt, xx = t[start:stop], out[start:stop]
@@ -57,11 +60,22 @@ def zero_phase_lowpass(t: np.ndarray, x: np.ndarray, cutoff_hz: float, order: in
     return out
 
 
+# One-Euro speed coefficient in noise-floor units: a 1 s push lifts the cutoff to a few hertz, while
+# frame-to-frame landmark jitter does not (its smoothed derivative stays small).
+LIVE_BETA = 0.25
+
+
 class OneEuroFilter:
     """Casiez, Roussel & Vogel (CHI 2012): a low-pass whose cutoff rises with speed."""
 
-    def __init__(self, min_cutoff_hz: float = 1.0, beta: float = 0.05, d_cutoff_hz: float = 1.0,
-                 reset_after_s: float = 0.5) -> None:
+    @classmethod
+    def for_noise_floor(cls, noise_floor: float) -> OneEuroFilter:
+        """The live filter for a signal whose smallest meaningful movement is ``noise_floor``."""
+        return cls(min_cutoff_hz=1.0, beta=LIVE_BETA / noise_floor, d_cutoff_hz=1.0)
+
+    def __init__(
+        self, min_cutoff_hz: float = 1.0, beta: float = 0.05, d_cutoff_hz: float = 1.0, reset_after_s: float = 0.5
+    ) -> None:
         self.min_cutoff_hz = min_cutoff_hz
         self.beta = beta
         self.d_cutoff_hz = d_cutoff_hz

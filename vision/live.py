@@ -1,10 +1,11 @@
-"""Live coaching: one frame at a time, the same tracker as offline behind a causal filter.
+"""Live coaching state: one pose frame at a time, the same tracker as offline behind a causal filter.
 
-Contract: ``LiveCoach(protocol, leg, band).process(frame) -> (annotated RGB image, LiveState)``. It is
-built once per camera stream (one pose landmarker per stream) and called from the video thread; it
-touches no UI. ``LiveState`` is an immutable snapshot that a UI thread may read at any time. Time is
-each frame's timestamp, so dropped frames do not stretch the tempo. ``replay_causal`` runs the live
-signal path over a stored ``PoseTrack`` (tests compare it with the offline path).
+Contract: ``LiveTracker(protocol, leg, band).update(pose_frame, width, height) -> LiveState``. It holds
+the set's state (working leg, filters, tempo tracker, scores, recorded landmarks) and touches neither the
+pose model nor the image: running pose and drawing the overlay are ``vision.pipeline.LiveCoach``'s job.
+``LiveState`` is an immutable snapshot that a UI thread may read at any time. Time is each frame's
+timestamp, so dropped frames do not stretch the tempo. ``to_session`` gives the set as a ``Session``
+with the reps the athlete saw live.
 """
 
 from __future__ import annotations
@@ -12,43 +13,21 @@ from __future__ import annotations
 import math
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from vision import quality
-from vision.annotate import Overlay, annotate
-from vision.filters import OneEuroFilter, zero_phase_lowpass
-from vision.pipeline import OFFLINE_CUTOFF_HZ, Session
-from vision.pose import MediaPipePose, PoseEstimator
+from vision.analysis import TrackedReps, causal_filter_for, info_for_track, session_from_reps
 from vision.protocols import ExerciseProtocol
 from vision.scoring import describe_faults, score_reps, summarise
-from vision.signals import SIGNALS, choose_leg, leg_visible, plantarflexion_deg, robust_range
+from vision.signals import leg_signal, leg_visible, plantarflexion_deg, robust_range
 from vision.tempo import RepCompleted, TempoTracker, TrackerSettings
-from vision.types import Frame, Leg, Phase, PoseTrack, Rep, RepScore, Summary, TrackBuilder, VideoInfo
+from vision.types import Leg, Phase, PoseFrame, RepScore, Session, Summary, TrackBuilder
 
 LEG_CHOICE_WINDOW_S = 4.0
 LEG_CHOICE_MIN_S = 1.0  # evidence needed before a leg is chosen
 LEG_SWITCH_MARGIN = 1.5  # another leg must look this much more like the working leg to switch
-# One-Euro speed coefficient in noise-floor units: a 1 s push lifts the cutoff to a few hertz, while
-# frame-to-frame landmark jitter does not (its smoothed derivative stays small).
-LIVE_BETA = 0.25
 MAX_RECORDED_FRAMES = 30 * 60 * 30  # 30 min at 30 fps (about 60 MB of landmarks), then stop recording
-
-
-def live_filter(protocol: ExerciseProtocol) -> OneEuroFilter:
-    """One-Euro tuned in units of the protocol's noise floor, so degrees and lift ratios behave alike."""
-    return OneEuroFilter(min_cutoff_hz=1.0, beta=LIVE_BETA / protocol.min_excursion, d_cutoff_hz=1.0)
-
-
-def replay_causal(track: PoseTrack, protocol: ExerciseProtocol, leg: Leg) -> list[Rep]:
-    values = SIGNALS[protocol.signal](track.landmarks, leg, track.width, track.height)
-    smooth = live_filter(protocol)
-    tracker = TempoTracker(TrackerSettings(min_excursion=protocol.min_excursion))
-    for t, v in zip(track.t_s, values):
-        tracker.update(float(t), smooth(float(t), float(v)))
-    tracker.finish()
-    return tracker.reps
 
 
 @dataclass(frozen=True)
@@ -69,14 +48,25 @@ class LiveState:
     hold_limit_s: float | None = None  # isometric protocols: the hold the band should just allow
 
     @property
+    def isometric(self) -> bool:
+        return self.hold_limit_s is not None
+
+    @property
     def last_rep_text(self) -> str:
         if self.last_rep is None:
             return ""
         r = self.last_rep.rep
         if self.hold_limit_s is not None:
-            verdict = "past the limit: time for a tougher band" if r.hold.duration_s > self.hold_limit_s else "within the limit"
+            verdict = (
+                "past the limit: time for a tougher band"
+                if r.hold.duration_s > self.hold_limit_s
+                else "within the limit"
+            )
             return f"hold {r.hold.duration_s:.1f} s of {self.hold_limit_s:.0f} s — {verdict}"
-        timing = f"push {r.concentric.duration_s:.1f} s · hold {r.hold.duration_s:.1f} s · return {r.eccentric.duration_s:.1f} s"
+        timing = (
+            f"push {r.concentric.duration_s:.1f} s · hold {r.hold.duration_s:.1f} s · "
+            f"return {r.eccentric.duration_s:.1f} s"
+        )
         verdict = describe_faults(self.last_rep.faults) if self.last_rep.faults else "on tempo"
         return f"{timing} — {verdict}"
 
@@ -84,43 +74,48 @@ class LiveState:
 def cue_for(phase: Phase, protocol: ExerciseProtocol, elapsed: float, visible: bool) -> str:
     if not visible:
         return "Move back so your whole leg and foot are in view"
-    target = protocol.target_s
-    if protocol.kind == "isometric":
+    if protocol.is_isometric:
         limit = protocol.max_hold_s or 30
         return {Phase.REST: "Push the foot down and hold",
                 Phase.CONCENTRIC: "Push down…",
                 Phase.HOLD: f"Hold — {elapsed:.0f} of {limit:.0f} s",
                 Phase.ECCENTRIC: "Release slowly"}[phase]  # fmt: skip
+    target = protocol.target_s
     if phase == Phase.REST:
         return "Push the foot down now"
     if phase == Phase.CONCENTRIC:
-        return f"Push… {target.get('concentric', 1.0):.0f} s"
+        return f"Push… {target.get(Phase.CONCENTRIC, 1.0):.0f} s"
     if phase == Phase.HOLD:
-        left = target.get("hold", 0.0) - elapsed
+        left = target.get(Phase.HOLD, 0.0) - elapsed
         return f"Hold… {left:.1f} s" if left > 0 else "Now return slowly"
-    left = target.get("eccentric", 3.0) - elapsed
+    left = target.get(Phase.ECCENTRIC, 3.0) - elapsed
     return f"Slowly back… {max(left, 0):.1f} s" if left > 0 else "Relax at the bottom"
 
 
-class LiveCoach:
-    def __init__(self, protocol: ExerciseProtocol, leg: Leg | None = None, band: str | None = None,
-                 estimator: PoseEstimator | None = None) -> None:
+class LiveTracker:
+    """The live set's state machine around a ``TempoTracker``: leg choice, causal filters, scores.
+
+    Both legs are filtered from the first frame; the working leg is the foot that moves most against its
+    own jitter (or the one the athlete chose), and it is locked once a rep starts.
+    """
+
+    def __init__(self, protocol: ExerciseProtocol, leg: Leg | None = None, band: str | None = None) -> None:
         self.protocol = protocol
         self.band = band
         self.forced_leg = leg
-        self.estimator = estimator or MediaPipePose()
-        self._filters = {lg: live_filter(protocol) for lg in Leg}
-        self._recent: dict[Leg, deque[tuple[float, float, float, float]]] = {lg: deque() for lg in Leg}  # t, smooth, raw, visible
+        self._filters = {lg: causal_filter_for(protocol) for lg in Leg}
+        # per leg: (t, smoothed, raw, visible) over the last LEG_CHOICE_WINDOW_S
+        self._recent: dict[Leg, deque[tuple[float, float, float, float]]] = {lg: deque() for lg in Leg}
         self._leg: Leg | None = leg
         self._first_t: float | None = None
-        self._tracker = TempoTracker(TrackerSettings(min_excursion=protocol.min_excursion))
+        self._tracker = TempoTracker(TrackerSettings.for_protocol(protocol))
         self._scores: list[RepScore] = []
         self._summary = summarise([], protocol, band)  # recomputed only when a rep completes
         self._phase_since = 0.0
         self._frame_times: deque[float] = deque(maxlen=30)
         self._recorded = TrackBuilder()
         self._size = (0, 0)
-        self.state = self._snapshot(0.0, None, True, 0.0)
+        self.state = self._snapshot(0.0, None, True, math.nan)
 
     def _pick_leg(self, t: float) -> Leg | None:
         """Follow the foot that moves most (against its own jitter) until a rep starts, then stay with it.
@@ -138,7 +133,7 @@ class LiveCoach:
         best = max(Leg, key=lambda lg: scores[lg])
         if self._leg is None or scores[best] > LEG_SWITCH_MARGIN * scores[self._leg]:
             if self._leg is not None:  # switching feet: the old foot's rest history says nothing
-                self._tracker = TempoTracker(TrackerSettings(min_excursion=self.protocol.min_excursion))
+                self._tracker = TempoTracker(TrackerSettings.for_protocol(self.protocol))
             self._leg = best
         return self._leg
 
@@ -155,18 +150,16 @@ class LiveCoach:
         floor = 0.05 * self.protocol.min_excursion
         return robust_range(recent[:, 0]) / max(jitter, floor) * float(np.mean(recent[:, 2]))
 
-    def process(self, frame: Frame) -> tuple[np.ndarray, LiveState]:
-        started = time.perf_counter()
-        t = frame.t_s
-        pose = self.estimator(frame)
-        h, w = frame.image.shape[:2]
+    def update(self, pose: PoseFrame, width: int, height: int, started: float | None = None) -> LiveState:
+        """Take the next frame's landmarks; ``started`` (``perf_counter`` at frame arrival) times latency."""
+        t = pose.t_s
         last_t = self._recorded.last_t
         if len(self._recorded) < MAX_RECORDED_FRAMES and (last_t is None or t > last_t):
             self._recorded.append(t, pose.landmarks)
-            self._size = (w, h)
+            self._size = (width, height)
         values = {}
         for lg in Leg:
-            raw = float(SIGNALS[self.protocol.signal](pose.landmarks, lg, w, h))
+            raw = float(leg_signal(self.protocol.signal, pose.landmarks, lg, width, height))
             values[lg] = self._filters[lg](t, raw)
             buf = self._recent[lg]
             if math.isfinite(values[lg]):
@@ -185,32 +178,36 @@ class LiveCoach:
                     self._summary = summarise(self._scores, self.protocol, self.band)
         if self._tracker.phase != before:
             self._phase_since = t
-        angle = float(plantarflexion_deg(pose.landmarks, leg, w, h)) if leg is not None else math.nan
+        angle = float(plantarflexion_deg(pose.landmarks, leg, width, height)) if leg is not None else math.nan
         self._frame_times.append(t)
         self.state = self._snapshot(t, leg, visible, angle, started)
-        image = annotate(frame.image, pose.landmarks, leg, self._overlay())
-        return image, self.state
+        return self.state
 
-    def _overlay(self) -> Overlay:
-        s = self.state
-        return Overlay(phase=s.phase, reps=s.reps, angle_deg=s.angle_deg, phase_elapsed_s=s.phase_elapsed_s,
-                       phase_target_s=s.phase_target_s, cue=s.cue, isometric=self.protocol.kind == "isometric")
-
-    def _snapshot(self, t: float, leg: Leg | None, visible: bool, angle: float,
-                  started: float | None = None) -> LiveState:
+    def _snapshot(
+        self, t: float, leg: Leg | None, visible: bool, angle: float, started: float | None = None
+    ) -> LiveState:
         phase = self._tracker.phase
         elapsed = max(0.0, t - self._phase_since) if phase != Phase.REST else 0.0
-        if self.protocol.kind == "isometric":
-            target = self.protocol.max_hold_s if phase == Phase.HOLD else None
-        else:
-            target = self.protocol.target_s.get(phase.value)
         times = self._frame_times
         fps = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else 0.0
         latency = (time.perf_counter() - started) * 1000 if started else 0.0
-        return LiveState(t, phase, len(self._tracker.reps), leg, angle if math.isfinite(angle) else None,
-                         elapsed, target, self._scores[-1] if self._scores else None,
-                         cue_for(phase, self.protocol, elapsed, visible), fps, latency, visible, self._summary,
-                         self.protocol.max_hold_s if self.protocol.kind == "isometric" else None)
+        p = self.protocol
+        return LiveState(
+            t,
+            phase,
+            len(self._tracker.reps),
+            leg,
+            angle if math.isfinite(angle) else None,
+            elapsed,
+            p.target_for(phase),
+            self._scores[-1] if self._scores else None,
+            cue_for(phase, p, elapsed, visible),
+            fps,
+            latency,
+            visible,
+            self._summary,
+            p.max_hold_s if p.is_isometric else None,
+        )
 
     @property
     def scores(self) -> list[RepScore]:
@@ -220,15 +217,8 @@ class LiveCoach:
         """The set as a ``Session`` with the reps the athlete saw live, for the same JSON as the CLI."""
         w, h = self._size
         track = self._recorded.build(w, h)
-        choice = choose_leg(track, self.protocol.signal, self._leg)
-        angle_raw = plantarflexion_deg(track.landmarks, choice.leg, w, h)
-        angle = zero_phase_lowpass(track.t_s, angle_raw, OFFLINE_CUTOFF_HZ)
-        signal = SIGNALS[self.protocol.signal](track.landmarks, choice.leg, w, h)
-        fps = self.state.fps or float("nan")
-        info = VideoInfo(source, w, h, fps, None, len(track), 0, "webrtc")
-        return Session(source, info, self.protocol, choice, self.band, track, angle_raw, angle, signal,
-                       list(self._scores), self._summary,
-                       quality.assess(track, choice.leg, angle_raw, angle), self._tracker.abandoned)
-
-    def close(self) -> None:
-        self.estimator.close()
+        info = info_for_track(track, source, codec="webrtc")
+        if self.state.fps:  # the rate frames really arrived at, not the landmarks' median spacing
+            info = replace(info, fps=self.state.fps)
+        tracked = TrackedReps(list(self._tracker.reps), frozenset(), self._tracker.abandoned)
+        return session_from_reps(track, self.protocol, tracked, leg=self._leg, band=self.band, info=info, source=source)

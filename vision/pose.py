@@ -3,13 +3,16 @@
 Contract: a ``PoseEstimator`` is an object you call, ``pose_frame = estimator(frame)``, and close when
 done. ``MediaPipePose`` wraps the MediaPipe Tasks ``PoseLandmarker`` in VIDEO mode: one instance per
 stream, timestamps sent to it increase strictly (equal milliseconds are nudged forward by 1 ms). The
-model bundle ships in ``models/``; nothing is ever downloaded.
+model bundle ships in ``models/`` (a checkout) and is installed to ``<prefix>/share/calfcheck/models``
+(a wheel); ``default_model_path()`` finds it, ``CALFCHECK_MODEL`` overrides it. Nothing is downloaded.
+Landmark indices and leg chains are data in ``vision.skeleton``, not here.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from pathlib import Path
 from typing import Protocol
 
@@ -18,20 +21,21 @@ import numpy as np
 from vision.errors import CalfcheckError
 from vision.types import LANDMARK_COLUMNS, LANDMARK_COUNT, Frame, PoseFrame
 
-DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "pose_landmarker_full.task"
+MODEL_NAME = "pose_landmarker_full.task"
+# Where the bundle lives: a source checkout keeps it in models/; an installed wheel puts it under the
+# environment's prefix (pyproject's data-files), because package data cannot reach outside vision/.
+MODEL_DIRS = (Path(__file__).resolve().parent.parent / "models", Path(sys.prefix) / "share" / "calfcheck" / "models")
 
-# BlazePose landmark indices (https://ai.google.dev/edge/mediapipe/solutions/vision/pose_landmarker).
-LEFT_HIP, RIGHT_HIP = 23, 24
-LEFT_KNEE, RIGHT_KNEE = 25, 26
-LEFT_ANKLE, RIGHT_ANKLE = 27, 28
-LEFT_HEEL, RIGHT_HEEL = 29, 30
-LEFT_FOOT_INDEX, RIGHT_FOOT_INDEX = 31, 32
 
-SKELETON_EDGES: tuple[tuple[int, int], ...] = (
-    (11, 12), (11, 23), (12, 24), (23, 24),
-    (23, 25), (25, 27), (27, 29), (29, 31), (27, 31),
-    (24, 26), (26, 28), (28, 30), (30, 32), (28, 32),
-)  # fmt: skip
+def default_model_path(name: str = MODEL_NAME) -> Path:
+    """``CALFCHECK_MODEL`` if set, else the first of ``MODEL_DIRS`` holding ``name`` (else the first's path)."""
+    override = os.environ.get("CALFCHECK_MODEL")
+    if override:
+        return Path(override)
+    for folder in MODEL_DIRS:
+        if (folder / name).is_file():
+            return folder / name
+    return MODEL_DIRS[0] / name
 
 
 class PoseEstimator(Protocol):
@@ -73,7 +77,7 @@ class MediaPipePose:
         min_presence_confidence: float = 0.5,
         min_tracking_confidence: float = 0.5,
     ) -> None:
-        path = Path(model_path) if model_path else DEFAULT_MODEL
+        path = Path(model_path) if model_path else default_model_path()
         if not path.is_file():
             raise CalfcheckError(f"pose model not found at {path}; pass --model PATH to a .task bundle")
         with _native_stderr_silenced():
@@ -131,7 +135,7 @@ class MediaPipePose:
             self._landmarker.close()
             self._landmarker = None
 
-    def __enter__(self) -> "MediaPipePose":
+    def __enter__(self) -> MediaPipePose:
         return self
 
     def __exit__(self, *exc) -> None:

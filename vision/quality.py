@@ -20,12 +20,18 @@ STEADY_PERSON = 0.8  # an athlete is found in nearly every frame; passers-by com
 MIN_LEG_COVERAGE = 0.6  # fraction of frames with knee, ankle, heel and toe visible
 MAX_ANGLE_JITTER_DEG = 3.0  # SD of raw minus smoothed angle
 
-NO_ATHLETE = ("No athlete found in the video. Stand or sit so your whole body, feet included, "
-              "fills most of the frame, then record again.")
-LEG_OUT_OF_VIEW = ("Your foot was out of view for much of the video. Move the camera back so your whole "
-                   "leg, from hip to toes, is in view.")
-TOO_SHAKY = ("The foot could not be tracked steadily enough to time your reps. Film from the side, "
-             "with the whole leg in view, the camera still, and good light.")
+NO_ATHLETE = (
+    "No athlete found in the video. Stand or sit so your whole body, feet included, "
+    "fills most of the frame, then record again."
+)
+LEG_OUT_OF_VIEW = (
+    "Your foot was out of view for much of the video. Move the camera back so your whole "
+    "leg, from hip to toes, is in view."
+)
+TOO_SHAKY = (
+    "The foot could not be tracked steadily enough to time your reps. Film from the side, "
+    "with the whole leg in view, the camera still, and good light."
+)
 TOO_FAR = "You are small in the frame. Move the camera closer so your leg fills more of the picture."
 
 

@@ -20,8 +20,7 @@ import av
 import numpy as np
 
 from vision.annotate import Overlay, annotate
-from vision.pipeline import Session
-from vision.types import Phase
+from vision.types import Phase, Session
 from vision.video import iter_frames
 
 RENDER_MAX_SIDE = 960  # review videos stay small enough to stream to a browser quickly
@@ -32,19 +31,21 @@ def _phase_timeline(session: Session):
     t = session.track.t_s
     phases = session.phase_at(t)
     ends = np.array([s.rep.end_s for s in session.scores])
-    target = session.protocol.target_s
     for ti, ph in zip(t, phases):
         elapsed, goal = 0.0, None
         if ph != Phase.REST:
             rep = next(s.rep for s in session.scores if s.rep.start_s <= ti <= s.rep.end_s)
-            elapsed = ti - getattr(rep, ph.value).start_s
-            goal = (session.protocol.max_hold_s if ph == Phase.HOLD else None) \
-                if session.protocol.kind == "isometric" else target.get(ph.value)
+            elapsed = ti - rep.interval(ph).start_s
+            goal = session.protocol.target_for(ph)
         yield ph, elapsed, goal, int((ends <= ti).sum())
 
 
-def render_annotated(video_path: str | os.PathLike, session: Session, out_path: str | os.PathLike,
-                     progress: Callable[[float], None] | None = None) -> Path:
+def render_annotated(
+    video_path: str | os.PathLike,
+    session: Session,
+    out_path: str | os.PathLike,
+    progress: Callable[[float], None] | None = None,
+) -> Path:
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".mp4")
@@ -69,11 +70,18 @@ def render_annotated(video_path: str | os.PathLike, session: Session, out_path: 
                     stream.options = {"crf": "23", "preset": "veryfast"}
                 phase, elapsed, goal, reps = timeline[frame.index]
                 angle = session.angle[frame.index]
-                overlay = Overlay(phase, reps, float(angle) if np.isfinite(angle) else None, elapsed, goal,
-                                  isometric=session.protocol.kind == "isometric")
+                overlay = Overlay(
+                    phase,
+                    reps,
+                    float(angle) if np.isfinite(angle) else None,
+                    elapsed,
+                    goal,
+                    isometric=session.protocol.is_isometric,
+                )
                 img = annotate(frame.image, session.track.landmarks[frame.index], session.leg, overlay)
-                out = av.VideoFrame.from_ndarray(np.ascontiguousarray(img[: stream.height, : stream.width]),
-                                                 format="rgb24")
+                out = av.VideoFrame.from_ndarray(
+                    np.ascontiguousarray(img[: stream.height, : stream.width]), format="rgb24"
+                )
                 out.pts = int(round(frame.t_s * 1000))
                 out.time_base = time_base
                 container.mux(stream.encode(out))

@@ -16,13 +16,24 @@ from pathlib import Path
 
 import numpy as np
 
-from vision.pipeline import Session
-from vision.signals import LEG_POINTS, heel_lift
-from vision.types import RepScore
+from vision.signals import heel_lift
+from vision.skeleton import LEG_POINT_NAMES, LEG_POINTS
+from vision.types import Phase, RepScore, Session
 
 SCHEMA = "calfcheck.score/1"
-REP_COLUMNS = ["source", "index", "start_s", "end_s", "concentric_s", "hold_s", "eccentric_s",
-               "peak_deg", "rom_deg", "score", "faults"]
+REP_COLUMNS = [
+    "source",
+    "index",
+    "start_s",
+    "end_s",
+    "concentric_s",
+    "hold_s",
+    "eccentric_s",
+    "peak_deg",
+    "rom_deg",
+    "score",
+    "faults",
+]
 
 
 def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
@@ -65,8 +76,8 @@ def rep_to_dict(session: Session, s: RepScore) -> dict:
         "start_s": _r(rep.start_s), "end_s": _r(rep.end_s),
         "concentric_s": _r(rep.concentric.duration_s), "hold_s": _r(rep.hold.duration_s),
         "eccentric_s": _r(rep.eccentric.duration_s),
-        "phases": {name: [_r(getattr(rep, name).start_s), _r(getattr(rep, name).end_s)]
-                   for name in ("concentric", "hold", "eccentric")},
+        "phases": {phase.value: [_r(rep.interval(phase).start_s), _r(rep.interval(phase).end_s)]
+                   for phase in (Phase.CONCENTRIC, Phase.HOLD, Phase.ECCENTRIC)},
         "peak_deg": peak_deg, "rom_deg": rom_deg,
         "peak_signal": _r(rep.peak_level, 4), "rom_signal": _r(rep.range_of_motion, 4),
         "score": s.score, "faults": list(s.faults),
@@ -84,8 +95,13 @@ def session_to_dict(session: Session) -> dict:
         "band": session.band,
         "duration_s": _r(session.duration_s),
         "fps": _r(session.info.fps),
-        "prescription": {"kind": p.kind, "target_s": p.target_s, "tolerance_s": p.tolerance_s,
-                         "max_reps": p.max_reps, "max_hold_s": p.max_hold_s},
+        "prescription": {
+            "kind": p.kind,
+            "target_s": p.target_s,
+            "tolerance_s": p.tolerance_s,
+            "max_reps": p.max_reps,
+            "max_hold_s": p.max_hold_s,
+        },
         "reps": [rep_to_dict(session, s) for s in session.scores],
         "summary": {
             "rep_count": session.summary.rep_count,
@@ -117,8 +133,9 @@ def rep_rows(session: Session) -> list[dict]:
     rows = []
     for s in session.scores:
         d = rep_to_dict(session, s)
-        rows.append({**{k: d[k] for k in REP_COLUMNS if k in d}, "source": session.source,
-                     "faults": ";".join(d["faults"])})
+        rows.append(
+            {**{k: d[k] for k in REP_COLUMNS if k in d}, "source": session.source, "faults": ";".join(d["faults"])}
+        )
     return rows
 
 
@@ -141,18 +158,28 @@ def write_reps_csv(session: Session, path: str | os.PathLike) -> None:
 def trace_csv(session: Session) -> str:
     """Per frame: time, the working leg's landmarks, angle (raw and smooth), heel lift, phase."""
     track, leg = session.track, session.leg
-    names = ("knee", "ankle", "heel", "toe")
+    names = LEG_POINT_NAMES
     lift = heel_lift(track.landmarks, leg, track.width, track.height)
     phases = session.phase_at(track.t_s)
-    columns = ["t_s"] + [f"{n}_{c}" for n in names for c in ("x", "y", "vis")] + \
-        ["angle_deg_raw", "angle_deg", "heel_lift", "signal", "phase"]
+    columns = (
+        ["t_s"]
+        + [f"{n}_{c}" for n in names for c in ("x", "y", "vis")]
+        + ["angle_deg_raw", "angle_deg", "heel_lift", "signal", "phase"]
+    )
     rows = []
     for i, t in enumerate(track.t_s):
         row = {"t_s": round(float(t), 4)}
         for n, idx in zip(names, LEG_POINTS[leg]):
             x, y, _, vis = track.landmarks[i, idx]
             row.update({f"{n}_x": _r(x, 4), f"{n}_y": _r(y, 4), f"{n}_vis": _r(vis, 3)})
-        row.update({"angle_deg_raw": _r(session.angle_raw[i]), "angle_deg": _r(session.angle[i]),
-                    "heel_lift": _r(lift[i], 4), "signal": _r(session.signal[i], 4), "phase": phases[i].value})
+        row.update(
+            {
+                "angle_deg_raw": _r(session.angle_raw[i]),
+                "angle_deg": _r(session.angle[i]),
+                "heel_lift": _r(lift[i], 4),
+                "signal": _r(session.signal[i], 4),
+                "phase": phases[i].value,
+            }
+        )
         rows.append(row)
     return csv_text(rows, columns)

@@ -1,11 +1,9 @@
 """Judge reps against a protocol; summarise a set; advise on the band.
 
-Contract: ``score_reps(reps, protocol)`` gives each rep a 0-100 score and fault codes; ``summarise``
-turns the scored set into counts, fatigue and band advice (``harder`` / ``easier`` / ``stay``) and, when
-the current band colour is known, the colour for next time. Pure functions; no I/O.
-
-Fault codes (stable: reports and other tools read them): push_too_fast, push_too_slow, hold_too_short,
-hold_too_long, return_too_fast, return_too_slow, partial_range, hold_cut_off.
+Contract: ``score_reps(reps, protocol)`` gives each rep a 0-100 score and ``Fault`` codes; ``summarise``
+turns the scored set into counts, fatigue and ``BandAdvice`` and, when the current band colour is known,
+the colour for next time. Pure functions; no I/O. The fault codes are ``vision.types.Fault`` (stable:
+reports and other tools read them).
 """
 
 from __future__ import annotations
@@ -13,20 +11,20 @@ from __future__ import annotations
 import numpy as np
 
 from vision.protocols import ExerciseProtocol
-from vision.types import Rep, RepScore, Summary
+from vision.types import BandAdvice, Fault, Phase, Rep, RepScore, Summary
 
 BANDS = ("yellow", "red", "green", "blue", "black")  # lightest to toughest
 # (phase) -> (fault when shorter than target, fault when longer)
 PHASE_FAULTS = {
-    "concentric": ("push_too_fast", "push_too_slow"),
-    "hold": ("hold_too_short", "hold_too_long"),
-    "eccentric": ("return_too_fast", "return_too_slow"),
+    Phase.CONCENTRIC: (Fault.PUSH_TOO_FAST, Fault.PUSH_TOO_SLOW),
+    Phase.HOLD: (Fault.HOLD_TOO_SHORT, Fault.HOLD_TOO_LONG),
+    Phase.ECCENTRIC: (Fault.RETURN_TOO_FAST, Fault.RETURN_TOO_SLOW),
 }
 FAULT_TEXT = {
-    "push_too_fast": "push too fast", "push_too_slow": "push too slow",
-    "hold_too_short": "hold too short", "hold_too_long": "hold too long",
-    "return_too_fast": "return too fast", "return_too_slow": "return too slow",
-    "partial_range": "partial range", "hold_cut_off": "hold cut off by the end of the clip",
+    Fault.PUSH_TOO_FAST: "push too fast", Fault.PUSH_TOO_SLOW: "push too slow",
+    Fault.HOLD_TOO_SHORT: "hold too short", Fault.HOLD_TOO_LONG: "hold too long",
+    Fault.RETURN_TOO_FAST: "return too fast", Fault.RETURN_TOO_SLOW: "return too slow",
+    Fault.PARTIAL_RANGE: "partial range", Fault.HOLD_CUT_OFF: "hold cut off by the end of the clip",
 }  # fmt: skip
 MAX_PHASE_PENALTY = 35
 PARTIAL_RANGE_PENALTY = 30
@@ -39,10 +37,10 @@ def reference_range(reps: list[Rep]) -> float:
     return float(np.percentile([r.range_of_motion for r in reps], 75))
 
 
-def _phase_faults(rep: Rep, protocol: ExerciseProtocol) -> tuple[list[str], float]:
+def _phase_faults(rep: Rep, protocol: ExerciseProtocol) -> tuple[list[Fault], float]:
     faults, penalty = [], 0.0
     for phase in protocol.scored_phases:
-        actual = getattr(rep, phase).duration_s
+        actual = rep.interval(phase).duration_s
         target, tol = protocol.target_s[phase], protocol.tolerance_s[phase]
         error = actual - target
         if abs(error) > tol:
@@ -58,15 +56,15 @@ def score_reps(reps: list[Rep], protocol: ExerciseProtocol, cut_off: set[int] | 
     cut_off = cut_off or set()
     scored = []
     for rep in reps:
-        if protocol.kind == "isometric":
+        if protocol.is_isometric:
             faults, penalty = [], 0.0
         else:
             faults, penalty = _phase_faults(rep, protocol)
         if full > 0 and rep.range_of_motion < protocol.partial_range_fraction * full:
-            faults.append("partial_range")
+            faults.append(Fault.PARTIAL_RANGE)
             penalty += PARTIAL_RANGE_PENALTY
         if rep.index in cut_off:
-            faults.append("hold_cut_off")
+            faults.append(Fault.HOLD_CUT_OFF)
         scored.append(RepScore(rep, int(round(max(0.0, 100.0 - penalty))), tuple(faults)))
     return scored
 
@@ -81,44 +79,44 @@ def _fatigue(scores: list[RepScore], protocol: ExerciseProtocol) -> bool:
     rom_last = np.mean([s.rep.range_of_motion for s in last])
     if rom_first > 0 and rom_last < 0.85 * rom_first:
         return True
-    phases = protocol.scored_phases or ("concentric",)
+    phases = protocol.scored_phases or (Phase.CONCENTRIC,)
     for phase in phases:
-        d_first = np.mean([getattr(s.rep, phase).duration_s for s in first])
-        d_last = np.mean([getattr(s.rep, phase).duration_s for s in last])
+        d_first = np.mean([s.rep.interval(phase).duration_s for s in first])
+        d_last = np.mean([s.rep.interval(phase).duration_s for s in last])
         if abs(d_last - d_first) > max(protocol.tolerance_s.get(phase, 0.5), 0.3):
             return True
     return False
 
 
-def band_advice(scores: list[RepScore], protocol: ExerciseProtocol) -> str:
+def band_advice(scores: list[RepScore], protocol: ExerciseProtocol) -> BandAdvice:
     if not scores:
-        return "stay"
+        return BandAdvice.STAY
     good = [s for s in scores if not s.faults]
-    if protocol.kind == "isometric":
+    if protocol.is_isometric:
         longest = max(s.rep.hold.duration_s for s in scores)
         if protocol.max_hold_s is not None and longest > protocol.max_hold_s:
-            return "harder"
+            return BandAdvice.HARDER
         first = scores[0]
-        if "partial_range" in first.faults or (protocol.min_hold_s and first.rep.hold.duration_s < protocol.min_hold_s
-                                               and "hold_cut_off" not in first.faults):
-            return "easier"
-        return "stay"
+        too_short = bool(protocol.min_hold_s) and first.rep.hold.duration_s < protocol.min_hold_s
+        if Fault.PARTIAL_RANGE in first.faults or (too_short and Fault.HOLD_CUT_OFF not in first.faults):
+            return BandAdvice.EASIER
+        return BandAdvice.STAY
     if protocol.max_reps is not None and len(good) > protocol.max_reps:
-        return "harder"
+        return BandAdvice.HARDER
     opening = scores[:2]
     if len(opening) == 2 and all(s.faults for s in opening):
-        return "easier"
-    return "stay"
+        return BandAdvice.EASIER
+    return BandAdvice.STAY
 
 
-def next_band(current: str | None, advice: str) -> str | None:
+def next_band(current: str | None, advice: BandAdvice) -> str | None:
     """The colour to use next time; None when no colour was given or there is no band beyond."""
     if current is None:
         return None
     i = BANDS.index(current)
-    if advice == "harder":
+    if advice == BandAdvice.HARDER:
         return BANDS[i + 1] if i + 1 < len(BANDS) else None
-    if advice == "easier":
+    if advice == BandAdvice.EASIER:
         return BANDS[i - 1] if i > 0 else None
     return current
 
@@ -136,5 +134,5 @@ def summarise(scores: list[RepScore], protocol: ExerciseProtocol, band: str | No
     )
 
 
-def describe_faults(faults: tuple[str, ...] | list[str]) -> str:
-    return ", ".join(FAULT_TEXT.get(f, f.replace("_", " ")) for f in faults)
+def describe_faults(faults: tuple[Fault, ...] | list[Fault]) -> str:
+    return ", ".join(FAULT_TEXT[Fault(f)] for f in faults)

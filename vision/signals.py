@@ -14,20 +14,14 @@ Conventions, written down once:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 
 import numpy as np
 
-from vision import pose as lm
-from vision.types import Leg, PoseTrack
+from vision.skeleton import LEG_POINTS
+from vision.types import Leg, LegChoice, PoseTrack, SignalKind
 
 MIN_VISIBILITY = 0.5
-
-LEG_POINTS: dict[Leg, tuple[int, int, int, int]] = {
-    # knee, ankle, heel, foot index
-    Leg.LEFT: (lm.LEFT_KNEE, lm.LEFT_ANKLE, lm.LEFT_HEEL, lm.LEFT_FOOT_INDEX),
-    Leg.RIGHT: (lm.RIGHT_KNEE, lm.RIGHT_ANKLE, lm.RIGHT_HEEL, lm.RIGHT_FOOT_INDEX),
-}
 
 
 def _leg_pixels(landmarks: np.ndarray, leg: Leg, width: int, height: int, min_visibility: float) -> np.ndarray:
@@ -38,8 +32,9 @@ def _leg_pixels(landmarks: np.ndarray, leg: Leg, width: int, height: int, min_vi
     return np.where(visible[..., None], xy, np.nan)
 
 
-def plantarflexion_deg(landmarks: np.ndarray, leg: Leg, width: int, height: int,
-                       min_visibility: float = MIN_VISIBILITY) -> np.ndarray:
+def plantarflexion_deg(
+    landmarks: np.ndarray, leg: Leg, width: int, height: int, min_visibility: float = MIN_VISIBILITY
+) -> np.ndarray:
     """Plantarflexion angle in degrees for landmarks of shape (33, 4) or (N, 33, 4)."""
     p = _leg_pixels(landmarks, leg, width, height, min_visibility)
     knee, ankle, heel, toe = (p[..., i, :] for i in range(4))
@@ -50,8 +45,9 @@ def plantarflexion_deg(landmarks: np.ndarray, leg: Leg, width: int, height: int,
         return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))) - 90.0
 
 
-def heel_lift(landmarks: np.ndarray, leg: Leg, width: int, height: int,
-              min_visibility: float = MIN_VISIBILITY) -> np.ndarray:
+def heel_lift(
+    landmarks: np.ndarray, leg: Leg, width: int, height: int, min_visibility: float = MIN_VISIBILITY
+) -> np.ndarray:
     """Heel height above the toes (image up is positive), in shank lengths."""
     p = _leg_pixels(landmarks, leg, width, height, min_visibility)
     knee, ankle, heel, toe = (p[..., i, :] for i in range(4))
@@ -66,15 +62,13 @@ def leg_visible(landmarks: np.ndarray, leg: Leg, min_visibility: float = MIN_VIS
     return np.all(np.nan_to_num(vis, nan=0.0) >= min_visibility, axis=-1)
 
 
-SIGNALS = {"angle": plantarflexion_deg, "heel_lift": heel_lift}
-SIGNAL_UNITS = {"angle": "deg", "heel_lift": "shank lengths"}
+SignalFunction = Callable[..., np.ndarray]  # (landmarks, leg, width, height) -> values
+SIGNALS: dict[SignalKind, SignalFunction] = {SignalKind.ANGLE: plantarflexion_deg, SignalKind.HEEL_LIFT: heel_lift}
 
 
-@dataclass(frozen=True)
-class LegChoice:
-    leg: Leg
-    movement: dict[Leg, float]  # robust range of the signal for each leg
-    coverage: dict[Leg, float]  # fraction of frames with the leg visible
+def leg_signal(kind: SignalKind, landmarks: np.ndarray, leg: Leg, width: int, height: int) -> np.ndarray:
+    """The named signal of one leg, for landmarks of shape (33, 4) or (N, 33, 4)."""
+    return SIGNALS[kind](landmarks, leg, width, height)
 
 
 def robust_range(values: np.ndarray) -> float:
@@ -85,17 +79,15 @@ def robust_range(values: np.ndarray) -> float:
     return float(hi - lo)
 
 
-def choose_leg(track: PoseTrack, signal: str, forced: Leg | None = None,
-               min_coverage: float = 0.5) -> LegChoice:
+def choose_leg(track: PoseTrack, signal: SignalKind, forced: Leg | None = None, min_coverage: float = 0.5) -> LegChoice:
     """The working leg is the one whose foot moves most while it is reliably visible.
 
     A leg seen in fewer than ``min_coverage`` of the frames only wins if neither leg reaches it.
     """
-    fn = SIGNALS[signal]
     movement: dict[Leg, float] = {}
     coverage: dict[Leg, float] = {}
     for leg in Leg:
-        values = fn(track.landmarks, leg, track.width, track.height)
+        values = leg_signal(signal, track.landmarks, leg, track.width, track.height)
         movement[leg] = robust_range(values)
         coverage[leg] = float(leg_visible(track.landmarks, leg).mean()) if len(track) else 0.0
     if forced is not None:

@@ -11,7 +11,7 @@ How it works:
   (the larger of the protocol's noise floor and a fraction of the athlete's typical range), a hold is a
   top that stays level for ``settle_s``, the return starts when the signal drops a fraction of the
   range below the hold, and the rep ends when the signal settles back near rest.
-- Precise edges are estimated when the rep ends, from its buffered samples (``edges.ramp_edges``).
+- Precise edges are estimated when the rep ends, from its buffered samples (``edges.fit_rep_shape`` then ``edges.settle_edges``).
 - A dropout shorter than ``max_gap_s`` is stepped over; a longer one abandons the rep in progress
   rather than inventing its timing. A pause at the bottom is just a long REST.
 """
@@ -21,25 +21,45 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from vision.edges import fit_hold_shape, fit_rep_shape, settle_edges
 from vision.types import Interval, Phase, Rep
 
-
-MIN_REST_S = 0.3  # a rep can only start from a rest level seen for this long (not from a start-up glitch)
-RETURNED_FRACTION = 0.25  # back within a quarter of the range from rest: the return is over once it settles
+if TYPE_CHECKING:
+    from vision.protocols import ExerciseProtocol
 
 
 @dataclass(frozen=True)
 class TrackerSettings:
+    """Every threshold of the tracker, in the signal's units, seconds or fractions of the athlete's range."""
+
     min_excursion: float  # smallest rise that may be a rep, in signal units (the noise floor)
     trigger_fraction: float = 0.3  # of the typical range: how far above rest a rep starts
     drop_fraction: float = 0.3  # of the rep's range: how far below the top the return starts
     settle_s: float = 0.3  # how long a level must hold to count as a plateau
     max_gap_s: float = 1.0  # a longer dropout abandons the rep in progress
-    rest_window_s: float = 2.0
+    rest_window_s: float = 2.0  # the rest level is read from this much recent rest
+    rest_percentile: float = 30.0  # the rest level: low in the recent rest, so a twitch does not lift it
+    min_rest_s: float = 0.3  # a rep can only start from a rest seen this long (not from a start-up glitch)
+    returned_fraction: float = 0.25  # back within this share of the range from rest: the return can end
+    # A new top (or bottom) counts once the signal moves this share of the rep's range past the last one;
+    # smaller steps are the plateau's micro-motion. Half the noise floor is the least step ever counted.
+    level_step_fraction: float = 0.08
+    noise_step_fraction: float = 0.5  # of ``min_excursion``: the least level tolerance or drop
+    anchor_step_share: float = 0.5  # of the level tolerance: a new top/bottom moves the plateau's anchor
+    abandon_share: float = 0.5  # of the trigger: a push that falls back below this was too small for a rep
+    repush_fraction: float = 0.3  # of the rep's range: a rise from the bottom this big is the next push
+    fit_lead_s: float = 1.5  # rest kept before the trigger when fitting the rep's shape
+    fit_start_back_s: float = 0.2  # the push is guessed to start this long before the trigger
+    fit_drop_back_s: float = 0.3  # the return is guessed to start this long before the coarse drop
+
+    @classmethod
+    def for_protocol(cls, protocol: ExerciseProtocol) -> TrackerSettings:
+        """Defaults with the protocol's noise floor (degrees for the angle, shank lengths for heel lift)."""
+        return cls(min_excursion=protocol.min_excursion)
 
 
 @dataclass(frozen=True)
@@ -79,6 +99,13 @@ class _RepInProgress:
 
 
 class TempoTracker:
+    """Finds reps in a signal fed one sample at a time; the same object serves live cues and offline scores.
+
+    ``phase`` is the current coarse phase, ``reps`` the finished reps (edges refined), ``abandoned`` how
+    many rises were dropped (too small, foot out of view, clip ended mid-rep). ``update`` returns the
+    events each sample caused; ``finish`` closes the stream.
+    """
+
     def __init__(self, settings: TrackerSettings) -> None:
         self.settings = settings
         self.phase = Phase.REST
@@ -103,7 +130,7 @@ class TempoTracker:
     def rest_level(self) -> float:
         if not self._rest:
             return math.nan
-        return float(np.percentile([v for _, v in self._rest], 30))
+        return float(np.percentile([v for _, v in self._rest], self.settings.rest_percentile))
 
     # ---- feeding ------------------------------------------------------------------------------
     def update(self, t_s: float, value: float) -> list[TempoEvent]:
@@ -143,23 +170,31 @@ class TempoTracker:
         while self._rest and self._rest[0][0] < t - self.settings.rest_window_s:
             self._rest.popleft()
         base = self.rest_level()
-        settled = self._rest[-1][0] - self._rest[0][0] >= MIN_REST_S
+        settled = self._rest[-1][0] - self._rest[0][0] >= self.settings.min_rest_s
         if v - base < self._trigger() or not settled:
             return []
-        self._rep = _RepInProgress(baseline=base, t_trigger=t, peak=v, t_peak=t, peak_anchor=v,
-                                   t=[p[0] for p in self._rest], v=[p[1] for p in self._rest])
+        self._rep = _RepInProgress(
+            baseline=base,
+            t_trigger=t,
+            peak=v,
+            t_peak=t,
+            peak_anchor=v,
+            t=[p[0] for p in self._rest],
+            v=[p[1] for p in self._rest],
+        )
         self.phase = Phase.CONCENTRIC
         return [PhaseChange(Phase.CONCENTRIC, t)]
 
     def _level_tolerance(self, rep: _RepInProgress) -> float:
-        return max(0.5 * self.settings.min_excursion, 0.08 * (rep.peak - rep.baseline))
+        s = self.settings
+        return max(s.noise_step_fraction * s.min_excursion, s.level_step_fraction * (rep.peak - rep.baseline))
 
     def _in_concentric(self, t: float, v: float) -> list[TempoEvent]:
         rep = self._rep
         rep.peak = max(rep.peak, v)
-        if v > rep.peak_anchor + 0.5 * self._level_tolerance(rep):
+        if v > rep.peak_anchor + self.settings.anchor_step_share * self._level_tolerance(rep):
             rep.peak_anchor, rep.t_peak = v, t
-        if v < rep.baseline + 0.5 * self._trigger():
+        if v < rep.baseline + self.settings.abandon_share * self._trigger():
             return self._abandon(t, "the movement was too small to be a rep")
         if self._dropped(rep, v):
             return self._start_return(t)
@@ -176,7 +211,8 @@ class TempoTracker:
             # long hold that sags a little with fatigue is still a hold.
             top = float(np.median([x for tt, x in zip(rep.t, rep.v) if tt >= rep.t_hold]))
         span = top - rep.baseline
-        return v < top - max(self.settings.drop_fraction * span, 0.5 * self.settings.min_excursion)
+        s = self.settings
+        return v < top - max(s.drop_fraction * span, s.noise_step_fraction * s.min_excursion)
 
     def _in_hold(self, t: float, v: float) -> list[TempoEvent]:
         rep = self._rep
@@ -195,14 +231,14 @@ class TempoTracker:
         rep = self._rep
         span = rep.peak - rep.baseline
         rep.trough = min(rep.trough, v)
-        if v < rep.trough_anchor - 0.5 * self._level_tolerance(rep):
+        if v < rep.trough_anchor - self.settings.anchor_step_share * self._level_tolerance(rep):
             rep.trough_anchor, rep.t_trough = v, t
-        if math.isfinite(rep.t_trough) and v > rep.trough + max(self._trigger(), 0.3 * span):
+        if math.isfinite(rep.t_trough) and v > rep.trough + max(self._trigger(), self.settings.repush_fraction * span):
             # Pushed again before settling at the bottom: this rep ends at its lowest point.
             events = self._complete(rep.t_trough)
             return events + self._in_rest(t, v)
         settled = math.isfinite(rep.t_trough) and t - rep.t_trough >= self.settings.settle_s
-        if settled and rep.trough < rep.baseline + RETURNED_FRACTION * span:
+        if settled and rep.trough < rep.baseline + self.settings.returned_fraction * span:
             return self._complete(t)
         return []
 
@@ -219,7 +255,9 @@ class TempoTracker:
 
     def _complete(self, t_end: float, cut_off: bool = False) -> list[TempoEvent]:
         rep = self._rep
-        built = measure_rep(np.asarray(rep.t), np.asarray(rep.v), rep, len(self.reps) + 1, t_end, cut_off)
+        built = _measure_rep(
+            np.asarray(rep.t), np.asarray(rep.v), rep, len(self.reps) + 1, t_end, cut_off, self.settings
+        )
         self._rep = None
         self.phase = Phase.REST
         self._rest.clear()
@@ -233,18 +271,26 @@ class TempoTracker:
         return [RepCompleted(built), PhaseChange(Phase.REST, t_end)]
 
 
-def measure_rep(t: np.ndarray, v: np.ndarray, rep: _RepInProgress, index: int, t_end: float,
-                cut_off: bool) -> Rep | None:
+def _measure_rep(
+    t: np.ndarray,
+    v: np.ndarray,
+    rep: _RepInProgress,
+    index: int,
+    t_end: float,
+    cut_off: bool,
+    settings: TrackerSettings,
+) -> Rep | None:
     """Fit the rep's shape to its samples (see ``edges``) and read the phase edges off it."""
-    keep = (t >= rep.t_trigger - 1.5) & (t <= t_end)
+    keep = (t >= rep.t_trigger - settings.fit_lead_s) & (t <= t_end)
     t, v = t[keep], v[keep]
     t_top = rep.t_hold if rep.t_hold is not None else rep.t_peak
+    t_start = rep.t_trigger - settings.fit_start_back_s
     if cut_off:
-        shape = fit_hold_shape(t, v, (rep.t_trigger - 0.2, t_top))
+        shape = fit_hold_shape(t, v, (t_start, t_top))
     else:
         t_drop = rep.t_drop if rep.t_drop is not None else t_top
         t_bottom = rep.t_trough if math.isfinite(rep.t_trough) else t_end
-        shape = fit_rep_shape(t, v, (rep.t_trigger - 0.2, t_top, max(t_top, t_drop - 0.3), t_bottom))
+        shape = fit_rep_shape(t, v, (t_start, t_top, max(t_top, t_drop - settings.fit_drop_back_s), t_bottom))
     if shape is None or shape.top - shape.rest_before <= 0:
         return None
     if not cut_off:

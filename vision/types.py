@@ -1,6 +1,8 @@
-"""Typed values that flow through the pipeline.
+"""Typed values that flow through the pipeline, and the product's vocabulary as enums.
 
-Contract: every stage passes these frozen dataclasses, never dicts. Times are seconds taken from
+Contract: every stage passes these frozen dataclasses, never dicts; a scored set is a ``Session``.
+Phases, legs, signals, protocol kinds, band advice and fault codes are ``StrEnum``s, so they compare
+equal to (and serialise as) their stable string values in reports. Times are seconds taken from
 container timestamps (``t_s``), never derived from frame counts. Landmark arrays follow BlazePose's
 33-point order with columns (x, y, z, visibility); x and y are normalised to the displayed
 (rotation-corrected) image, and a missing landmark is NaN, never 0.
@@ -9,15 +11,19 @@ container timestamps (``t_s``), never derived from frame counts. Landmark arrays
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:  # annotations only: protocols imports this module
+    from vision.protocols import ExerciseProtocol
 
 LANDMARK_COUNT = 33
 LANDMARK_COLUMNS = 4  # x, y, z, visibility
 
 
-class Phase(str, Enum):
+class Phase(StrEnum):
     """Where the athlete is inside a rep. The tempo tracker moves REST → CONCENTRIC → HOLD → ECCENTRIC."""
 
     REST = "rest"
@@ -26,9 +32,43 @@ class Phase(str, Enum):
     ECCENTRIC = "eccentric"
 
 
-class Leg(str, Enum):
+class Leg(StrEnum):
     LEFT = "left"
     RIGHT = "right"
+
+
+class SignalKind(StrEnum):
+    """Which signal an exercise is timed from (see ``vision.signals`` for the conventions)."""
+
+    ANGLE = "angle"  # plantarflexion angle, degrees
+    HEEL_LIFT = "heel_lift"  # heel height above the toes, shank lengths
+
+
+class ProtocolKind(StrEnum):
+    """How a protocol judges a set: by the tempo of each rep, by hold time, or by the return alone."""
+
+    TEMPO = "tempo"
+    ISOMETRIC = "isometric"
+    ECCENTRIC = "eccentric"
+
+
+class BandAdvice(StrEnum):
+    HARDER = "harder"
+    EASIER = "easier"
+    STAY = "stay"
+
+
+class Fault(StrEnum):
+    """Stable fault codes: reports and other tools read them."""
+
+    PUSH_TOO_FAST = "push_too_fast"
+    PUSH_TOO_SLOW = "push_too_slow"
+    HOLD_TOO_SHORT = "hold_too_short"
+    HOLD_TOO_LONG = "hold_too_long"
+    RETURN_TOO_FAST = "return_too_fast"
+    RETURN_TOO_SLOW = "return_too_slow"
+    PARTIAL_RANGE = "partial_range"
+    HOLD_CUT_OFF = "hold_cut_off"
 
 
 LEG_OPTIONS = ("auto", Leg.LEFT.value, Leg.RIGHT.value)  # what a user may ask for; "auto" lets the pipeline choose
@@ -105,17 +145,6 @@ class PoseTrack:
     def __len__(self) -> int:
         return int(self.t_s.shape[0])
 
-    @classmethod
-    def from_frames(cls, frames: list[PoseFrame], width: int, height: int) -> "PoseTrack":
-        if not frames:
-            return cls(np.zeros(0), np.zeros((0, LANDMARK_COUNT, LANDMARK_COLUMNS)), width, height)
-        return cls(
-            np.array([f.t_s for f in frames], dtype=float),
-            np.stack([f.landmarks for f in frames]).astype(float),
-            width,
-            height,
-        )
-
 
 class TrackBuilder:
     """Collects per-frame landmarks into a few large blocks.
@@ -149,11 +178,10 @@ class TrackBuilder:
         """The newest timestamp collected, or None before the first frame."""
         return float(self._times[-1][(self._n - 1) % self.BLOCK]) if self._n else None
 
-    def build(self, width: int, height: int) -> "PoseTrack":
+    def build(self, width: int, height: int) -> PoseTrack:
         if self._n == 0:
             return PoseTrack(np.zeros(0), np.zeros((0, LANDMARK_COUNT, LANDMARK_COLUMNS)), width, height)
-        return PoseTrack(np.concatenate(self._times)[: self._n], np.concatenate(self._blocks)[: self._n],
-                         width, height)
+        return PoseTrack(np.concatenate(self._times)[: self._n], np.concatenate(self._blocks)[: self._n], width, height)
 
 
 @dataclass(frozen=True)
@@ -192,12 +220,16 @@ class Rep:
     def range_of_motion(self) -> float:
         return self.peak_level - self.rest_level
 
+    def interval(self, phase: Phase) -> Interval:
+        """The span of one of the rep's three moving phases (REST has no span inside a rep)."""
+        return {Phase.CONCENTRIC: self.concentric, Phase.HOLD: self.hold, Phase.ECCENTRIC: self.eccentric}[phase]
+
 
 @dataclass(frozen=True)
 class RepScore:
     rep: Rep
     score: int  # 0-100
-    faults: tuple[str, ...]
+    faults: tuple[Fault, ...]
 
 
 @dataclass(frozen=True)
@@ -216,6 +248,56 @@ class Summary:
     good_rep_count: int
     longest_hold_s: float
     mean_score: float | None
-    band_advice: str  # "harder" | "easier" | "stay"
+    band_advice: BandAdvice
     next_band: str | None
     fatigue: bool
+
+
+@dataclass(frozen=True)
+class LegChoice:
+    """The working leg and the evidence it was chosen on."""
+
+    leg: Leg
+    movement: dict[Leg, float]  # robust range of the signal for each leg
+    coverage: dict[Leg, float]  # fraction of frames with the leg visible
+
+
+@dataclass(frozen=True)
+class Session:
+    """One scored set: the landmarks, the signals the tracker saw, the scored reps and their summary."""
+
+    source: str
+    info: VideoInfo
+    protocol: ExerciseProtocol
+    leg_choice: LegChoice
+    band: str | None
+    track: PoseTrack
+    angle_raw: np.ndarray  # working leg, degrees, per frame
+    angle: np.ndarray  # working leg, smoothed (zero-phase) for display
+    signal: np.ndarray  # the protocol's signal as the tracker saw it (filtered)
+    scores: list[RepScore]
+    summary: Summary
+    quality: QualityReport
+    abandoned_reps: int
+
+    @property
+    def leg(self) -> Leg:
+        return self.leg_choice.leg
+
+    @property
+    def duration_s(self) -> float:
+        """From the frames' own timestamps (container durations are unreliable for variable frame rate)."""
+        t = self.track.t_s
+        if len(t) >= 2:
+            return float(t[-1] - t[0] + np.median(np.diff(t)))
+        return float(self.info.duration_s or 0.0)
+
+    def phase_at(self, t_s: np.ndarray) -> list[Phase]:
+        """The phase at each time, read from the scored reps (REST outside them)."""
+        out = [Phase.REST] * len(t_s)
+        for s in self.scores:
+            for phase in (Phase.CONCENTRIC, Phase.HOLD, Phase.ECCENTRIC):
+                span = s.rep.interval(phase)
+                for i in np.flatnonzero((t_s >= span.start_s) & (t_s < span.end_s)):
+                    out[i] = phase
+        return out

@@ -134,8 +134,7 @@ def _first_frame(container: av.container.InputContainer, path: str | os.PathLike
     except av.error.FFmpegError:
         pass
     raise VideoReadError(
-        f"{Path(path).name}: the video is damaged or has no frames that can be decoded. "
-        "Record or export it again."
+        f"{Path(path).name}: the video is damaged or has no frames that can be decoded. Record or export it again."
     )
 
 

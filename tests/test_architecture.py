@@ -1,0 +1,166 @@
+"""The layering the design promises, read from the source: no import cycle inside ``vision``, no
+streamlit in ``vision``, only the pipeline knows every stage, and the pose backend can be swapped."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import ROOT
+from tests.synthetic import tempo_set, trace
+from tests.videos import write_video
+
+VISION = ROOT / "vision"
+# The stages of frames → pose → signals → filter → tempo → scoring → overlay.
+STAGES = {
+    "vision.video",
+    "vision.pose",
+    "vision.signals",
+    "vision.filters",
+    "vision.tempo",
+    "vision.scoring",
+    "vision.annotate",
+}
+
+
+def module_name(path: Path) -> str:
+    rel = path.relative_to(ROOT).with_suffix("")
+    parts = rel.parts[:-1] if rel.name == "__init__" else rel.parts
+    return ".".join(parts)
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every module imported at run time, at any depth (deferred imports count; ``if TYPE_CHECKING:``
+    blocks, which never run, do not)."""
+    tree = ast.parse(path.read_text())
+    type_only = {
+        id(n)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and isinstance(block.test, ast.Name) and block.test.id == "TYPE_CHECKING"
+        for stmt in block.body
+        for n in ast.walk(stmt)
+    }
+    found = set()
+    for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+            found |= {f"{node.module}.{a.name}" for a in node.names}
+    return found
+
+
+@pytest.fixture(scope="module")
+def graph() -> dict[str, set[str]]:
+    modules = {module_name(p): p for p in VISION.rglob("*.py")}
+    return {name: {m for m in imports_of(path) if m in modules and m != name} for name, path in modules.items()}
+
+
+def reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen, todo = set(), [start]
+    while todo:
+        for nxt in graph[todo.pop()]:
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+def test_no_import_cycle(graph):
+    assert [m for m in graph if m in reachable(graph, m)] == []
+
+
+def test_vision_never_imports_streamlit():
+    offenders = [p.name for p in VISION.rglob("*.py") if any(m.split(".")[0] == "streamlit" for m in imports_of(p))]
+    assert offenders == []
+
+
+def test_only_the_pipeline_imports_every_stage(graph):
+    assert reachable(graph, "vision.pipeline") >= STAGES
+    # Front ends (CLI, batch worker) may reach every stage, but only through the pipeline: with the
+    # pipeline taken out of the graph, no module knows them all.
+    without = {m: deps - {"vision.pipeline"} for m, deps in graph.items() if m != "vision.pipeline"}
+    assert [m for m in without if reachable(without, m) | {m} >= STAGES] == []
+
+
+class ReplayPose:
+    """A fake pose backend: replays a synthetic plantarflexion trace as landmarks (no model)."""
+
+    def __init__(self, angle_of_time) -> None:
+        self.angle_of_time = angle_of_time
+        self.calls = 0
+
+    def __call__(self, frame):
+        from vision import skeleton
+        from vision.types import Leg, PoseFrame
+
+        self.calls += 1
+        h, w = frame.image.shape[:2]
+        lm = np.full((33, 4), np.nan)
+        lm[:, 3] = 0.9
+        lm[:, :3] = 0.5
+        knee, ankle = np.array([300.0, 100.0]), np.array([300.0, 300.0])
+        theta = np.radians(self.angle_of_time(frame.t_s))  # 0 = foot at 90° to the shank
+        foot = 80 * np.array([np.cos(theta), np.sin(theta)])
+        for leg, moving in ((Leg.RIGHT, True), (Leg.LEFT, False)):
+            k, a, heel, toe = skeleton.LEG_POINTS[leg]
+            f = foot if moving else 80 * np.array([1.0, 0.0])
+            points = {k: knee, a: ankle, heel: ankle, toe: ankle + f}
+            for idx, (x, y) in points.items():
+                lm[idx, 0], lm[idx, 1] = x / w, y / h
+        return PoseFrame(frame.t_s, lm)
+
+    def close(self) -> None:
+        pass
+
+
+def test_form_checker_takes_an_injected_pose_backend(tmp_path):
+    from vision.pipeline import FormChecker
+    from vision.protocols import load_protocol
+
+    times = np.arange(0, 26.0, 1 / 30)
+    reps = tempo_set(3)
+    clip = write_video(tmp_path / "clip.mp4", times, width=640, height=480)
+    fake = ReplayPose(lambda t: float(trace(np.array([t]), reps, rest=0.0, full_range=40.0)[0]))
+    session = FormChecker(load_protocol("band-tempo"), estimator_factory=lambda: fake).run_video(clip)
+    assert fake.calls == len(times)
+    assert session.summary.rep_count == 3
+    for scored, spec in zip(session.scores, reps):
+        assert scored.rep.concentric.start_s == pytest.approx(spec.start_s, abs=0.15)
+        assert scored.rep.eccentric.end_s == pytest.approx(spec.edges[3], abs=0.2)
+
+
+def test_wheel_carries_the_pose_model(tmp_path):
+    """An installed (non-editable) calfcheck finds its model: the wheel installs it under the prefix."""
+    res = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    wheel = next(tmp_path.glob("calfcheck-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert any(n.endswith(".data/data/share/calfcheck/models/pose_landmarker_full.task") for n in names), names
+    assert "vision/batch/worker.py" in names and "vision/protocols/band-tempo.toml" in names
+
+
+def test_model_is_found_under_the_prefix_when_not_in_a_checkout(tmp_path, monkeypatch):
+    from vision import pose
+
+    installed = tmp_path / "share" / "calfcheck" / "models"
+    installed.mkdir(parents=True)
+    (installed / pose.MODEL_NAME).write_bytes(b"model")
+    monkeypatch.delenv("CALFCHECK_MODEL", raising=False)
+    monkeypatch.setattr(pose, "MODEL_DIRS", (tmp_path / "no-checkout", installed))
+    assert pose.default_model_path() == installed / pose.MODEL_NAME
+    monkeypatch.setenv("CALFCHECK_MODEL", str(tmp_path / "mine.task"))
+    assert pose.default_model_path() == tmp_path / "mine.task"

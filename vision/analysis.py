@@ -1,0 +1,165 @@
+"""From a landmark track and a protocol to a scored ``Session``: the one analysis chain.
+
+Contract: ``analyse_track(track, protocol, ...)`` runs leg choice → signals → filter → quality gate →
+tempo tracker → scoring → summary and returns a ``Session``. The offline paths (CLI, review page,
+batch) smooth with the zero-phase filter; ``smoothing=Smoothing.CAUSAL`` feeds the tracker the causal
+One-Euro signal the live page uses, sample by sample, and is the only difference between the two.
+``session_from_reps`` wraps reps that a live tracker already found in the same ``Session``, so the
+live page's report says what the athlete was told. Pure computation: no video, no pose model, no I/O.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import numpy as np
+
+from vision import quality
+from vision.filters import OneEuroFilter, zero_phase_lowpass
+from vision.protocols import ExerciseProtocol
+from vision.scoring import score_reps, summarise
+from vision.signals import choose_leg, leg_signal, plantarflexion_deg
+from vision.tempo import RepCompleted, TempoTracker, TrackerSettings
+from vision.types import Leg, LegChoice, PoseTrack, QualityReport, Rep, RepScore, Session, SignalKind, VideoInfo
+
+OFFLINE_CUTOFF_HZ = 3.0  # tempo phases last 0.5 s or more; landmark jitter lives above this
+DAMAGED_WARNING = "The video file is damaged near the end; only the part before the damage was analysed."
+
+
+class Smoothing(StrEnum):
+    ZERO_PHASE = "zero_phase"  # offline: no lag, needs the whole signal
+    CAUSAL = "causal"  # live: One-Euro, one sample at a time
+
+
+def causal_filter_for(protocol: ExerciseProtocol) -> OneEuroFilter:
+    """The live filter, tuned to the protocol's noise floor."""
+    return OneEuroFilter.for_noise_floor(protocol.min_excursion)
+
+
+def smooth(t: np.ndarray, x: np.ndarray, protocol: ExerciseProtocol, smoothing: Smoothing) -> np.ndarray:
+    if smoothing == Smoothing.ZERO_PHASE:
+        return zero_phase_lowpass(t, x, OFFLINE_CUTOFF_HZ)
+    f = causal_filter_for(protocol)
+    return np.array([f(float(ti), float(xi)) for ti, xi in zip(t, x)])
+
+
+@dataclass(frozen=True)
+class TrackedReps:
+    """What the tempo tracker found in a set."""
+
+    reps: list[Rep]
+    cut_off: frozenset[int]  # indices of reps whose hold the end of the stream cut off
+    abandoned: int  # rises dropped (too small, foot out of view, clip ended mid-rep)
+
+
+def track_reps(t: np.ndarray, values: np.ndarray, protocol: ExerciseProtocol) -> TrackedReps:
+    """Feed a whole filtered signal to a fresh ``TempoTracker``, then close the stream."""
+    tracker = TempoTracker(TrackerSettings.for_protocol(protocol))
+    for ti, vi in zip(t, values):
+        tracker.update(float(ti), float(vi))
+    cut_off = {e.rep.index for e in tracker.finish() if isinstance(e, RepCompleted) and e.rep.eccentric.duration_s == 0}
+    return TrackedReps(list(tracker.reps), frozenset(cut_off), tracker.abandoned)
+
+
+@dataclass(frozen=True)
+class _Measurement:
+    choice: LegChoice
+    angle_raw: np.ndarray
+    angle: np.ndarray  # zero-phase: for display and the quality gate, whatever feeds the tracker
+    signal: np.ndarray  # the protocol's signal, smoothed as the tracker sees it
+    quality: QualityReport
+
+
+def _measure(
+    track: PoseTrack, protocol: ExerciseProtocol, leg: Leg | None, smoothing: Smoothing, damaged: bool
+) -> _Measurement:
+    choice = choose_leg(track, protocol.signal, leg)
+    w, h, t = track.width, track.height, track.t_s
+    angle_raw = plantarflexion_deg(track.landmarks, choice.leg, w, h)
+    angle = zero_phase_lowpass(t, angle_raw, OFFLINE_CUTOFF_HZ)
+    if protocol.signal == SignalKind.ANGLE and smoothing == Smoothing.ZERO_PHASE:
+        signal = angle
+    else:
+        signal = smooth(t, leg_signal(protocol.signal, track.landmarks, choice.leg, w, h), protocol, smoothing)
+    gate = quality.assess(track, choice.leg, angle_raw, angle)
+    if damaged:
+        gate = QualityReport(gate.pose_coverage, gate.leg_coverage, gate.reliable, gate.warnings + (DAMAGED_WARNING,))
+    return _Measurement(choice, angle_raw, angle, signal, gate)
+
+
+def info_for_track(track: PoseTrack, source: str, codec: str = "landmarks") -> VideoInfo:
+    """A ``VideoInfo`` for a track with no video behind it (live capture, stored landmarks)."""
+    dt = np.diff(track.t_s)
+    fps = float(1.0 / np.median(dt)) if dt.size else math.nan
+    return VideoInfo(source, track.width, track.height, fps, None, len(track), 0, codec)
+
+
+def _assemble(
+    track: PoseTrack,
+    protocol: ExerciseProtocol,
+    m: _Measurement,
+    scores: list[RepScore],
+    abandoned: int,
+    band: str | None,
+    info: VideoInfo | None,
+    source: str | None,
+) -> Session:
+    source = source or (Path(info.path).name if info is not None else "landmarks")
+    info = info or info_for_track(track, source)
+    return Session(
+        source,
+        info,
+        protocol,
+        m.choice,
+        band,
+        track,
+        m.angle_raw,
+        m.angle,
+        m.signal,
+        scores,
+        summarise(scores, protocol, band),
+        m.quality,
+        abandoned,
+    )
+
+
+def analyse_track(
+    track: PoseTrack,
+    protocol: ExerciseProtocol,
+    *,
+    leg: Leg | None = None,
+    band: str | None = None,
+    info: VideoInfo | None = None,
+    source: str | None = None,
+    damaged: bool = False,
+    smoothing: Smoothing = Smoothing.ZERO_PHASE,
+) -> Session:
+    """Score a landmark track under a protocol.
+
+    ``leg`` None picks the working leg; ``band`` is the colour used (for the next-band advice);
+    ``info`` and ``source`` describe the clip; ``damaged`` adds the damaged-file warning. When the
+    quality gate finds the leg unreliable, the session has no reps and the gate's warnings say why.
+    """
+    m = _measure(track, protocol, leg, smoothing, damaged)
+    tracked = track_reps(track.t_s, m.signal, protocol) if m.quality.reliable else TrackedReps([], frozenset(), 0)
+    scores = score_reps(tracked.reps, protocol, set(tracked.cut_off))
+    return _assemble(track, protocol, m, scores, tracked.abandoned, band, info, source)
+
+
+def session_from_reps(
+    track: PoseTrack,
+    protocol: ExerciseProtocol,
+    tracked: TrackedReps,
+    *,
+    leg: Leg | None,
+    band: str | None = None,
+    info: VideoInfo | None = None,
+    source: str | None = None,
+) -> Session:
+    """A ``Session`` around reps a live (causal) tracker already found, scored exactly as offline."""
+    m = _measure(track, protocol, leg, Smoothing.CAUSAL, damaged=False)
+    scores = score_reps(tracked.reps, protocol, set(tracked.cut_off))
+    return _assemble(track, protocol, m, scores, tracked.abandoned, band, info, source)

@@ -1,0 +1,58 @@
+"""The per-clip task of a batch: score one clip into a result dict. Runs in a worker process.
+
+Contract: ``score_clip(job) -> dict`` never raises for a bad clip: the error becomes the result
+(``status: error`` and a one-line message). The dict is the ``calfcheck.score/1`` report plus ``status``,
+``path``, ``athlete``, ``settings``, ``input_sha256``, ``frames`` and ``seconds``. It writes nothing:
+the driver writes every file.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from vision.batch.jobs import ClipJob, file_sha256
+from vision.errors import CalfcheckError
+from vision.report import SCHEMA
+from vision.scoring import BANDS
+from vision.types import leg_from_option
+
+
+def score_clip(job: ClipJob) -> dict:
+    from vision.pipeline import FormChecker  # imported in the worker: the driver never loads the model
+    from vision.protocols import load_protocol
+    from vision.report import session_to_dict
+
+    started = time.perf_counter()
+    base = {
+        "schema": SCHEMA,
+        "source": Path(job.path).name,
+        "path": job.path,
+        "athlete": job.athlete,
+        "protocol": job.protocol,
+        "settings": job.settings_key(),
+    }
+    try:
+        base["input_sha256"] = file_sha256(job.path)
+        if job.band is not None and job.band not in BANDS:
+            raise CalfcheckError(f"unknown band colour '{job.band}'; use one of {', '.join(BANDS)}")
+        try:
+            leg = leg_from_option(job.leg)
+        except ValueError as exc:
+            raise CalfcheckError(str(exc)) from None
+        checker = FormChecker(load_protocol(job.protocol), leg, job.band, job.model)
+        session = checker.run_video(job.path)
+        result = {**base, **session_to_dict(session), "status": "ok", "frames": len(session.track)}
+    except CalfcheckError as exc:
+        result = {**base, "status": "error", "error": str(exc), "frames": 0}
+    except OSError as exc:
+        result = {**base, "status": "error", "error": f"{Path(job.path).name}: {exc.strerror or exc}", "frames": 0}
+    except Exception as exc:  # fault isolation: one clip's bug must not stop a batch of hundreds
+        result = {
+            **base,
+            "status": "error",
+            "error": f"internal error on this clip ({type(exc).__name__}: {exc})",
+            "frames": 0,
+        }
+    result["seconds"] = round(time.perf_counter() - started, 2)
+    return result
