@@ -5,6 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT   ?= 8501
+ADDRESS ?= 127.0.0.1  # loopback: only this machine can open the app
 
 .PHONY: app test lint format system-deps benchmark clean
 
@@ -21,7 +22,8 @@ system-deps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 app: $(STAMP)
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	$(VENV)/bin/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true \
+	  --browser.gatherUsageStats false
 
 test: $(STAMP) system-deps lint
 	$(PY) -m pytest

@@ -1,13 +1,12 @@
 """Clip review page: upload or pick a clip, then study it rep by rep.
 
 Pose runs once per clip (cached by content hash); changing the exercise, leg or band re-scores from the
-cached landmarks. Every failure becomes a message on the page, never a traceback.
+cached landmarks. Every failure becomes a message on the page that names the user's file, never a
+traceback. Uploads live in a private temp folder only while they are reviewed (``uploads``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +14,7 @@ import streamlit as st
 
 from app_pages.charts import signal_figure
 from app_pages.ui import Prescription, faults_text, header, prescription_picker, summary_block
+from app_pages.uploads import StoredClip, UploadStore
 from vision import report
 from vision.errors import CalfcheckError
 from vision.pipeline import FormChecker
@@ -22,38 +22,35 @@ from vision.render import render_annotated
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_videos"
-UPLOAD_DIR = Path(tempfile.gettempdir()) / "calfcheck-uploads"
+UPLOADS = UploadStore()
 
 
-def stored_clip(name: str, data: bytes) -> tuple[Path, str]:
-    digest = hashlib.sha256(data).hexdigest()
-    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
-    path = UPLOAD_DIR / f"{digest[:16]}{Path(name).suffix.lower() or '.mp4'}"
-    if not path.exists():
-        report.write_atomic(path, data)
-    return path, digest
-
-
-def extraction_for(path: Path, digest: str, checker: FormChecker):
+def extraction_for(clip: StoredClip, checker: FormChecker):
     cache = st.session_state.setdefault("extractions", {})
-    if digest not in cache:
+    if clip.digest not in cache:
         bar = st.progress(0.0, text="Finding the leg and foot in every frame…")
-        cache.clear()  # one clip's landmarks at a time keeps a long session's memory flat
-        cache[digest] = checker.extract(path, progress=lambda f: bar.progress(f, text=f"Analysing… {f:.0%}"))
-        bar.empty()
-    return cache[digest]
+        try:
+            cache.clear()  # one clip's landmarks at a time keeps a long session's memory flat
+            cache[clip.digest] = checker.extract(
+                clip.path, progress=lambda f: bar.progress(f, text=f"Analysing… {f:.0%}")
+            )
+        finally:
+            bar.empty()  # never leave a stale progress label above an error
+    return cache[clip.digest]
 
 
-def annotated_video(path: Path, digest: str, session, p: Prescription) -> bytes:
-    key = (digest, p.protocol.id, session.leg.value)
+def annotated_video(clip: StoredClip, session, p: Prescription) -> bytes:
+    key = (clip.digest, p.protocol.id, session.leg.value)
     cache = st.session_state.setdefault("renders", {})
     if key not in cache:
         bar = st.progress(0.0, text="Drawing the annotated video…")
-        out = UPLOAD_DIR / f"{digest[:16]}-{p.protocol.id}-{session.leg.value}.mp4"
-        render_annotated(path, session, out, progress=lambda f: bar.progress(f, text=f"Drawing… {f:.0%}"))
-        cache.clear()
-        cache[key] = out.read_bytes()
-        bar.empty()
+        try:
+            out = clip.folder / f"annotated-{p.protocol.id}-{session.leg.value}.mp4"
+            render_annotated(clip.path, session, out, progress=lambda f: bar.progress(f, text=f"Drawing… {f:.0%}"))
+            cache.clear()
+            cache[key] = out.read_bytes()
+        finally:
+            bar.empty()
     return cache[key]
 
 
@@ -101,11 +98,12 @@ else:
     if pick:
         clip_name, clip_bytes = pick, (SAMPLES / pick).read_bytes()
 
+UPLOADS.sweep()  # uploads idle for hours are deleted: footage is not kept
 if clip_bytes is not None:
     checker = FormChecker(prescription.protocol, prescription.leg, prescription.band)
     try:
-        path, digest = stored_clip(clip_name, clip_bytes)
-        extraction = extraction_for(path, digest, checker)
+        clip = UPLOADS.save(clip_name, clip_bytes)  # stored under the user's own name: messages name it
+        extraction = extraction_for(clip, checker)
         session = checker.analyse(extraction, source=clip_name)
     except CalfcheckError as exc:
         st.error(f"We could not read this clip. {exc}")
@@ -120,7 +118,7 @@ if clip_bytes is not None:
     left, right = st.columns([2, 3], gap="large")
     with left:
         try:
-            video = annotated_video(path, digest, session, prescription)
+            video = annotated_video(clip, session, prescription)
             st.video(video, format="video/mp4")
         except CalfcheckError as exc:
             video = None

@@ -29,7 +29,7 @@ def main() -> None:
     for workers in (1, 2):
         out = Path(tempfile.mkdtemp(prefix=f"bench{workers}-"))
         started = time.perf_counter()
-        rows = run_batch(inputs, out, workers=workers, quiet=True)
+        rows = run_batch(inputs, out, workers=workers, quiet=True).rows
         elapsed = time.perf_counter() - started
         assert all(r["status"] == "ok" for r in rows)
         result[f"clips_per_min_{workers}w"] = round(len(inputs) / elapsed * 60, 2)

@@ -95,3 +95,85 @@ def test_a_new_protocol_of_an_existing_kind_needs_only_a_toml(tmp_path, monkeypa
     with pytest.raises(SystemExit):
         main(["score", "--help"])
     assert "band-tempo-slow (Band, slow 5 s return)" in capsys.readouterr().out
+
+
+def test_every_bad_value_is_reported_at_once_with_what_is_allowed(tmp_path):
+    """Wrong types, negative or absurd durations, nan, sets = 0: one message names them all."""
+    path = tmp_path / "typos.toml"
+    path.write_text("""
+id = "typos"
+signal = "angle"
+kind = "tempo"
+[target]
+concentric_s = "one"
+hold_s = nan
+eccentric_s = -3
+[tolerance]
+concentric_s = -0.4
+hold_s = 0.5
+eccentric_s = 0.75
+[set]
+sets = 0
+max_reps = 12.5
+[detection]
+min_excursion = inf
+""")
+    with pytest.raises(ProtocolError) as err:
+        load_protocol(str(path))
+    message = str(err.value)
+    assert message.startswith("typos.toml: ")
+    for key in (
+        "target.concentric_s",
+        "target.hold_s",
+        "target.eccentric_s",
+        "tolerance.concentric_s",
+        "set.sets",
+        "set.max_reps",
+        "detection.min_excursion",
+    ):
+        assert key in message, key
+    assert "seconds, from 0 to 60" in message and "'one'" in message
+    assert "tolerance.hold_s" not in message  # the good keys are not blamed
+
+
+@pytest.mark.parametrize("body,message", [
+    ('id = "x"\nsignal = "angle"\nkind = "isometric"\n[target]\nhold_s = 1e9\n[detection]\nmin_excursion = 5',
+     "target.hold_s: must be"),
+    ('id = "x"\nsignal = "angle"\nkind = "tempo"\ntarget = [1, 2]\n[detection]\nmin_excursion = 5', "target"),
+    ('id = "x"\nsignal = "angle"\nkind = "tempo"\n[target]\neccentic_s = 3\n[detection]\nmin_excursion = 5',
+     "target.eccentic_s: unknown key"),
+])  # fmt: skip
+def test_structure_and_range_errors(tmp_path, body, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(body)
+    with pytest.raises(ProtocolError, match=message):
+        load_protocol(str(path))
+
+
+def test_a_bad_protocol_file_is_a_batch_usage_error(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, SAMPLE_VIDEO
+
+    path = tmp_path / "bad.toml"
+    path.write_text('id = "x"\nsignal = "angle"\nkind = "tempo"\n[target]\nhold_s = -2\n')
+    res = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "vision",
+            "batch",
+            str(SAMPLE_VIDEO),
+            "--out",
+            str(tmp_path / "o"),
+            "--protocol",
+            str(path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert res.returncode == 2 and "target.hold_s" in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "o").exists()  # refused before any work

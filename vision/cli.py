@@ -8,15 +8,20 @@ Contract (other tools depend on it):
 - ``batch INPUT... --out DIR [--protocol ID|FILE] [--workers N] [--resume] [--ray ADDRESS|auto|local]
   [--quiet]`` scores many clips (``vision.batch``): exit 0 when every clip is ok, 1 when some failed.
 - Usage errors exit 2 (argparse, or a batch input that cannot be used).
+- Output paths (``--json``, ``--csv``, ``--out``) are checked before any work (``vision.outputs``):
+  never the input clip, never a file calfcheck did not write in a batch folder; ``-`` is standard
+  output. Ctrl-C exits 130 and SIGTERM 143, each with one line; a batch stops its workers first.
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from pathlib import Path
 
 from vision.errors import CalfcheckError, UsageError
+from vision.outputs import STDOUT, OutputTarget, shown
 from vision.scoring import BANDS
 from vision.types import LEG_OPTIONS, leg_from_option
 
@@ -26,6 +31,25 @@ def _protocol_help() -> str:
 
     choices = "; ".join(f"{p.id} ({p.name})" for p in builtin_protocols())
     return f"a built-in protocol — {choices} — or a .toml file of your own"
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (kill, timeout, a service manager): handled like Ctrl-C, so workers stop and nothing is
+    half-written."""
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise Terminated()
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
 
 
 def _common(p: argparse.ArgumentParser, protocol_help: str) -> None:
@@ -40,7 +64,12 @@ def _add_batch_parser(sub, protocol_help: str) -> None:
     p.add_argument("--out", required=True, metavar="DIR")
     _common(p, protocol_help)
     p.add_argument("--band", default=None, choices=BANDS)
-    p.add_argument("--workers", type=int, default=None, help="processes (default: one per core)")
+    p.add_argument(
+        "--workers",
+        type=positive_int,
+        default=None,
+        help="processes (default and most: one per core, as memory allows)",
+    )
     p.add_argument("--resume", action="store_true", help="skip clips already scored with the same content")
     p.add_argument(
         "--ray",
@@ -62,12 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("video")
     _common(score, protocol_help)
     score.add_argument("--band", choices=BANDS, default=None, help="the band colour used in this clip")
-    score.add_argument("--json", dest="json_out", help="write the calfcheck.score/1 report here")
-    score.add_argument("--csv", dest="csv_out", help="write one row per rep here")
+    score.add_argument("--json", dest="json_out", help="write the calfcheck.score/1 report here ('-': stdout)")
+    score.add_argument("--csv", dest="csv_out", help="write one row per rep here ('-': stdout)")
     trace = sub.add_parser("trace", help="write the per-frame signal trace of one clip")
     trace.add_argument("video")
     _common(trace, protocol_help)
-    trace.add_argument("--csv", dest="csv_out", required=True)
+    trace.add_argument("--csv", dest="csv_out", required=True, help="the per-frame CSV ('-': stdout)")
     _add_batch_parser(sub, protocol_help)
     return parser
 
@@ -99,25 +128,37 @@ def _run_with_progress(checker, video: str):
         return checker.run_video(video, progress=lambda f: bar.update(task, completed=f))
 
 
+def _targets(args, *names: str) -> dict[str, OutputTarget]:
+    """Check every output path before any work; the video may not be written over."""
+    return {n: OutputTarget.prepare(getattr(args, n), inputs=(args.video,)) for n in names if getattr(args, n)}
+
+
 def cmd_score(args) -> int:
+    from rich.console import Console
+
     from vision import report
     from vision.console import print_session
 
-    session = _run_with_progress(_checker(args), args.video)
-    print_session(session)
-    if args.json_out:
-        report.write_json(session, args.json_out)
-    if args.csv_out:
-        report.write_reps_csv(session, args.csv_out)
+    targets = _targets(args, "json_out", "csv_out")
+    checker = _checker(args)
+    session = _run_with_progress(checker, args.video)
+    to_stdout = any(t.path is None for t in targets.values())
+    print_session(session, Console(stderr=True) if to_stdout else None)  # stdout carries the data then
+    if "json_out" in targets:
+        targets["json_out"].write(report.to_json(session))
+    if "csv_out" in targets:
+        targets["csv_out"].write(report.reps_csv(session))
     return 0
 
 
 def cmd_trace(args) -> int:
     from vision import report
 
+    target = _targets(args, "csv_out")["csv_out"]
     session = _run_with_progress(_checker(args), args.video)
-    report.write_atomic(args.csv_out, report.trace_csv(session))
-    print(f"wrote {len(session.track)} frames to {args.csv_out}")
+    target.write(report.trace_csv(session))
+    where = sys.stderr if args.csv_out == STDOUT else sys.stdout
+    print(f"wrote {len(session.track)} frames to {shown(args.csv_out)}", file=where)
     return 0
 
 
@@ -125,7 +166,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     from vision.batch import run_batch
 
     try:
-        rows = run_batch(
+        result = run_batch(
             args.inputs,
             args.out,
             protocol=args.protocol,
@@ -138,18 +179,20 @@ def cmd_batch(args: argparse.Namespace) -> int:
             model=args.model,
         )
     except UsageError as exc:
-        print(f"calfcheck batch: {exc}", file=sys.stderr)
+        print(f"calfcheck batch: {shown(str(exc))}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print(
-            "calfcheck batch: interrupted; finished clips are saved, rerun with --resume to continue", file=sys.stderr
-        )
-        return 130
+    except KeyboardInterrupt as exc:
+        how = "stopped" if isinstance(exc, Terminated) else "interrupted"
+        print(f"calfcheck batch: {how}; finished clips are saved, rerun with --resume to continue", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
+    for note in result.notes:
+        print(f"calfcheck batch: {shown(note)}", file=sys.stderr)
+    rows = result.rows
     failed = [r for r in rows if r["status"] != "ok"]
     if not args.quiet:
-        print(f"{len(rows) - len(failed)} ok, {len(failed)} failed → {Path(args.out) / 'summary.csv'}")
+        print(f"{len(rows) - len(failed)} ok, {len(failed)} failed → {shown(Path(args.out) / 'summary.csv')}")
         for r in failed:
-            print(f"  {r['file']}: {r['error']}")
+            print(f"  {shown(r['file'])}: {shown(r['error'])}")
     return 1 if failed else 0
 
 
@@ -157,17 +200,19 @@ COMMANDS = {"score": cmd_score, "trace": cmd_trace, "batch": cmd_batch}
 
 
 def main(argv: list[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _raise_terminated)
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
     except CalfcheckError as exc:
-        print(f"calfcheck: {exc}", file=sys.stderr)
+        print(f"calfcheck: {shown(str(exc))}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("calfcheck: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:
+        print(f"calfcheck: {'stopped' if isinstance(exc, Terminated) else 'interrupted'}", file=sys.stderr)
+        return 143 if isinstance(exc, Terminated) else 130
     except OSError as exc:  # disk full, permission denied: still one line, no traceback
-        print(f"calfcheck: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        where = shown(exc.filename) if exc.filename else ""
+        print(f"calfcheck: {exc.strerror or exc}: {where}".rstrip(": "), file=sys.stderr)
         return 1
 
 

@@ -19,3 +19,7 @@ class ProtocolError(CalfcheckError):
 
 class UsageError(CalfcheckError):
     """Bad command-line input (a path, option or manifest that cannot be used): exit code 2."""
+
+
+class OutputError(CalfcheckError):
+    """A result cannot or must not be written where the user asked (checked before any work)."""

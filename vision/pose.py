@@ -99,7 +99,10 @@ class MediaPipePose:
                 raise CalfcheckError(f"cannot load pose model {path.name}: {exc}") from None
         self._mp = mp
         self._last_ms = -1
-        self._warm = False
+        # MediaPipe logs from C++ straight to fd 2 when it builds its graph and again when it first
+        # tracks a person; calls are silenced until a few frames after the first detection.
+        self._quiet_calls_after_detection = 3
+        self._seen_person = False
 
     def _timestamp_ms(self, t_s: float) -> int:
         ms = int(round(t_s * 1000.0))
@@ -111,12 +114,14 @@ class MediaPipePose:
     def __call__(self, frame: Frame) -> PoseFrame:
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=np.ascontiguousarray(frame.image))
         stamp = self._timestamp_ms(frame.t_s)
-        if self._warm:
+        if self._quiet_calls_after_detection <= 0:
             result = self._landmarker.detect_for_video(image, stamp)
         else:
-            with _native_stderr_silenced():  # the first call builds the graph and logs
+            with _native_stderr_silenced():
                 result = self._landmarker.detect_for_video(image, stamp)
-            self._warm = True
+            if self._seen_person:
+                self._quiet_calls_after_detection -= 1
+            self._seen_person = self._seen_person or bool(result.pose_landmarks)
         return PoseFrame(t_s=frame.t_s, landmarks=self._to_array(result))
 
     @staticmethod

@@ -2,7 +2,8 @@
 
 Contract: ``load_protocol(id_or_path)`` takes a built-in id (the stem of a file in ``vision/protocols/``)
 or a path to a therapist's own TOML of the same shape, and returns an ``ExerciseProtocol``; anything
-malformed raises ``ProtocolError`` with a message naming the file and the field. ``builtin_protocols()``
+malformed raises ``ProtocolError`` naming the file and, all at once, every bad key with what it allows
+(the schema, with units and ranges, is ``vision.protocol_schema``). ``builtin_protocols()``
 lists them with their display names (the TOML's ``name``), for menus.
 
 Behaviour that depends on the protocol's kind lives on ``ExerciseProtocol`` (``is_isometric``,
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vision.errors import ProtocolError
+from vision.protocol_schema import validate
 from vision.types import Phase, ProtocolKind, SignalKind
 
 PROTOCOL_DIR = Path(__file__).resolve().parent / "protocols"
@@ -88,50 +90,27 @@ def load_protocol(id_or_path: str) -> ExerciseProtocol:
 
 
 def _from_dict(data: dict, source: str) -> ExerciseProtocol:
-    def need(table: dict, key: str, kind: type, where: str):
-        if key not in table:
-            raise ProtocolError(f"{source}: missing '{where}{key}'")
-        value = table[key]
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, kind):
-            raise ProtocolError(f"{source}: '{where}{key}' must be a {kind.__name__}")
-        return value
-
-    kind = need(data, "kind", str, "")
-    signal = need(data, "signal", str, "")
-    if kind not in set(ProtocolKind):
-        raise ProtocolError(f"{source}: 'kind' must be one of {', '.join(ProtocolKind)}")
-    if signal not in set(SignalKind):
-        raise ProtocolError(f"{source}: 'signal' must be one of {', '.join(SignalKind)}")
-    kind, signal = ProtocolKind(kind), SignalKind(signal)
-    target = data.get("target", {})
-    tolerance = data.get("tolerance", {})
-    detection = data.get("detection", {})
-    sets = data.get("set", {})
+    f = validate(data, source)
+    kind, signal = ProtocolKind(f.kind), SignalKind(f.signal)
+    isometric = kind == ProtocolKind.ISOMETRIC
     target_s, tolerance_s = {}, {}
     for phase in MOVING_PHASES:
         key = f"{phase}_s"
-        if key in target and not (kind == ProtocolKind.ISOMETRIC and phase == Phase.HOLD):
-            target_s[phase.value] = need(target, key, float, "target.")
-            tolerance_s[phase.value] = need(tolerance, key, float, "tolerance.")
-    if kind != ProtocolKind.ISOMETRIC and not target_s:
-        raise ProtocolError(f"{source}: a {kind} protocol needs at least one target phase duration")
-    isometric = kind == ProtocolKind.ISOMETRIC
-    max_hold = need(target, "hold_s", float, "target.") if isometric else None
-    min_hold = float(target.get("min_hold_s", 0.0)) if isometric else None
-    max_reps = sets.get("max_reps")
+        value = getattr(f.target, key)
+        if value is not None and not (isometric and phase == Phase.HOLD):
+            target_s[phase.value] = float(value)
+            tolerance_s[phase.value] = float(getattr(f.tolerance, key))
     return ExerciseProtocol(
-        id=need(data, "id", str, ""),
-        name=str(data.get("name", data["id"])),
+        id=f.id,
+        name=f.name or f.id,
         signal=signal,
         kind=kind,
         target_s=target_s,
         tolerance_s=tolerance_s,
-        max_reps=int(max_reps) if max_reps is not None else None,
-        max_hold_s=max_hold,
-        min_hold_s=min_hold,
-        sets=int(sets.get("sets", 1)),
-        min_excursion=need(detection, "min_excursion", float, "detection."),
-        partial_range_fraction=float(detection.get("partial_range_fraction", 0.7)),
+        max_reps=f.set.max_reps,
+        max_hold_s=float(f.target.hold_s) if isometric else None,
+        min_hold_s=float(f.target.min_hold_s or 0.0) if isometric else None,
+        sets=f.set.sets,
+        min_excursion=float(f.detection.min_excursion),
+        partial_range_fraction=float(f.detection.partial_range_fraction),
     )

@@ -1,8 +1,8 @@
 """Session → the ``calfcheck.score/1`` JSON report, per-rep CSV and per-frame trace CSV.
 
 Contract: ``session_to_dict`` is the one definition of the output schema; the CLI, the app's download
-button and the batch scorer all write through ``write_json`` / ``write_reps_csv``. Every file is written
-atomically (a temporary file in the same folder, then a rename), so a crash never leaves half a result.
+button and the batch scorer all serialise through ``to_json`` / ``reps_csv`` / ``csv_text``. Writing files
+is ``vision.outputs``'s job (checked targets, atomic replace).
 """
 
 from __future__ import annotations
@@ -10,9 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
-from pathlib import Path
 
 import numpy as np
 
@@ -34,21 +31,6 @@ REP_COLUMNS = [
     "score",
     "faults",
 ]
-
-
-def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data.encode("utf-8") if isinstance(data, str) else data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _r(x: float, nd: int = 2) -> float | None:
@@ -122,11 +104,7 @@ def session_to_dict(session: Session) -> dict:
 
 
 def to_json(session: Session) -> str:
-    return json.dumps(session_to_dict(session), indent=1)
-
-
-def write_json(session: Session, path: str | os.PathLike) -> None:
-    write_atomic(path, to_json(session))
+    return json.dumps(session_to_dict(session), indent=1, allow_nan=False)  # NaN is not JSON
 
 
 def rep_rows(session: Session) -> list[dict]:
@@ -149,10 +127,6 @@ def csv_text(rows: list[dict], columns: list[str]) -> str:
 
 def reps_csv(session: Session) -> str:
     return csv_text(rep_rows(session), REP_COLUMNS)
-
-
-def write_reps_csv(session: Session, path: str | os.PathLike) -> None:
-    write_atomic(path, reps_csv(session))
 
 
 def trace_csv(session: Session) -> str:

@@ -11,7 +11,8 @@ How it works:
   (the larger of the protocol's noise floor and a fraction of the athlete's typical range), a hold is a
   top that stays level for ``settle_s``, the return starts when the signal drops a fraction of the
   range below the hold, and the rep ends when the signal settles back near rest.
-- Precise edges are estimated when the rep ends, from its buffered samples (``edges.fit_rep_shape`` then ``edges.settle_edges``).
+- Precise edges are estimated when the rep ends, from its buffered samples (``edges.fit_rep_shape``,
+  then ``edges.settle_edges``).
 - A dropout shorter than ``max_gap_s`` is stepped over; a longer one abandons the rep in progress
   rather than inventing its timing. A pause at the bottom is just a long REST.
 """

@@ -23,30 +23,87 @@ import av
 import numpy as np
 
 from vision.errors import VideoReadError
+from vision.outputs import shown
 from vision.types import Frame, VideoInfo
 
 # MediaPipe resizes to 256 px internally; decoding 4K phones at full size only costs time.
 DEFAULT_MAX_SIDE = 1280
 
 
+STILL_ADVICE = "Record the set as a video (MP4, MOV, AVI or WebM) and try again."
+ANIMATED_IMAGE_FORMATS = ("gif", "apng", "webp_pipe")  # a still if it holds a single frame
+
+
+def _is_still_image_format(container: av.container.InputContainer) -> bool:
+    """FFmpeg opens pictures through its image demuxers (``image2``, ``png_pipe``, ``jpeg_pipe``…)."""
+    name = container.format.name
+    return (name == "image2" or name.endswith("_pipe")) and name not in ANIMATED_IMAGE_FORMATS
+
+
+def _still(name: str, container: av.container.InputContainer) -> VideoReadError:
+    codec = container.streams.video[0].codec_context.name if container.streams.video else "picture"
+    kind = {"mjpeg": "JPEG", "png": "PNG", "gif": "GIF", "webp": "WebP", "bmp": "BMP"}.get(codec, codec.upper())
+    return VideoReadError(f"{name}: this is a still image ({kind}), not a video. {STILL_ADVICE}")
+
+
+def _check_file(p: Path, name: str) -> None:
+    """The file's own problems, before FFmpeg sees it: missing, a folder, unreadable, empty."""
+    if p.is_symlink() and not p.exists():
+        raise VideoReadError(f"{name}: is a link to a file that no longer exists. Check where the clip went.")
+    if not p.exists():
+        raise VideoReadError(f"{name}: file not found. Check the path and try again.")
+    if p.is_dir():
+        raise VideoReadError(f"{name}: is a folder, not a video file.")
+    with open(p, "rb"):  # permission, as the OS sees it for this user
+        pass
+    if p.stat().st_size == 0:
+        raise VideoReadError(f"{name}: the file is empty. Record or export the video again.")
+
+
 def _open(path: str | os.PathLike) -> av.container.InputContainer:
     p = Path(path)
-    if not p.exists():
-        raise VideoReadError(f"{p.name}: file not found. Check the path and try again.")
-    if p.is_dir():
-        raise VideoReadError(f"{p.name}: is a folder, not a video file.")
-    if p.stat().st_size == 0:
-        raise VideoReadError(f"{p.name}: the file is empty. Record or export the video again.")
+    name = shown(p.name)
     try:
-        container = av.open(str(p), mode="r")
+        _check_file(p, name)
+    except PermissionError:
+        raise VideoReadError(
+            f"{name}: permission denied; calfcheck may not read this file. "
+            "Check its permissions, or copy it to a folder of yours."
+        ) from None
+    except OSError as exc:
+        raise VideoReadError(f"{name}: the file cannot be read ({(exc.strerror or str(exc)).lower()}).") from None
+    try:
+        container = av.open(_source(p), mode="r")
+    except av.error.PermissionError:
+        raise VideoReadError(f"{name}: permission denied; calfcheck may not read this file.") from None
     except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
         raise VideoReadError(
-            f"{p.name}: not a readable video ({_reason(exc)}). Export it as MP4, MOV, AVI or WebM."
+            f"{name}: not a readable video ({_reason(exc)}). Export it as MP4, MOV, AVI or WebM."
         ) from None
-    if not container.streams.video:
+    if _is_still_image_format(container):
+        error = _still(name, container)
         container.close()
-        raise VideoReadError(f"{p.name}: the file holds no video stream.")
+        raise error
+    if not container.streams.video:
+        has_other_streams = bool(container.streams.audio or container.streams.subtitles or container.streams.data)
+        container.close()
+        if has_other_streams:
+            raise VideoReadError(f"{name}: the file holds sound but no video. Export the clip with its picture.")
+        # An MP4/MOV whose index (the 'moov' box) is cut off opens with no streams at all.
+        raise VideoReadError(
+            f"{name}: the video is damaged or cut short (its index is incomplete). Copy, upload or export it again."
+        )
     return container
+
+
+def _source(p: Path) -> str | object:
+    """The path for FFmpeg, or the open file when the name is not valid UTF-8 (FFmpeg cannot take it)."""
+    text = str(p)
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return open(p, "rb")  # noqa: SIM115 - PyAV closes it with the container
 
 
 def _reason(exc: Exception) -> str:
@@ -100,10 +157,12 @@ def probe(path: str | os.PathLike) -> VideoInfo:
         present = _present_fraction(stream, Path(path).stat().st_size)
         if present < MIN_PRESENT_FRACTION:
             raise VideoReadError(
-                f"{Path(path).name}: the video is damaged or cut short (only {present:.0%} of it is in the "
+                f"{shown(Path(path).name)}: the video is damaged or cut short (only {present:.0%} of it is in the "
                 "file). Copy, upload or export it again."
             )
         first = _first_frame(container, path)
+        if container.format.name in ANIMATED_IMAGE_FORMATS and _single_frame(container):
+            raise _still(shown(Path(path).name), container)
         rotation = _rotation_ccw(first)
         w, h = first.width, first.height
         if rotation in (90, 270):
@@ -127,6 +186,14 @@ def probe(path: str | os.PathLike) -> VideoInfo:
         )
 
 
+def _single_frame(container: av.container.InputContainer) -> bool:
+    """After the first frame: is there no second one? (An animated GIF of one frame is a picture.)"""
+    try:
+        return next(container.decode(video=0), None) is None
+    except av.error.FFmpegError:
+        return True
+
+
 def _first_frame(container: av.container.InputContainer, path: str | os.PathLike) -> av.VideoFrame:
     try:
         for frame in container.decode(video=0):
@@ -134,7 +201,8 @@ def _first_frame(container: av.container.InputContainer, path: str | os.PathLike
     except av.error.FFmpegError:
         pass
     raise VideoReadError(
-        f"{Path(path).name}: the video is damaged or has no frames that can be decoded. Record or export it again."
+        f"{shown(Path(path).name)}: the video is damaged or has no frames that can be decoded. "
+        "Record or export it again."
     )
 
 
@@ -191,6 +259,6 @@ def iter_frames(
             stats.damaged = True
         if stats.frames == 0:
             raise VideoReadError(
-                f"{Path(path).name}: the video is damaged or has no frames that can be decoded. "
+                f"{shown(Path(path).name)}: the video is damaged or has no frames that can be decoded. "
                 "Record or export it again."
             )

@@ -1,38 +1,49 @@
-"""Batch scoring of many clips: parallel, resumable, fault-isolated.
+"""Batch scoring of many clips: parallel, resumable, fault-isolated, and careful with the output folder.
 
 Contract: ``run_batch(inputs, out, protocol=..., workers=..., resume=..., ray_address=..., ...)``
 - inputs: files, folders, globs or manifest CSVs (``jobs``);
-- ``out`` receives one ``<clip>.json`` per clip (``calfcheck.score/1`` plus ``status``,
+- ``out`` receives one ``<clip>.json`` per clip (``calfcheck.score/1`` plus ``status``, ``input_path``,
   ``input_sha256`` and ``seconds``; an unreadable clip gets ``status: error`` and its message), then
-  ``summary.csv`` and ``reps.csv`` (``tables``). The driver writes every file atomically.
+  ``summary.csv`` and ``reps.csv`` (``tables``). The driver writes every file atomically. Before anything
+  is scored, ``out`` is proved writable and no file in it that calfcheck did not write will be replaced.
 - ``resume`` skips clips whose JSON exists with the same content hash and settings.
 - One bad clip never stops the batch (``worker.score_clip`` turns its error into its result).
 - ``ray_address`` runs the same task on a Ray cluster (``ray_runner``), else a local process pool
-  (``runners``). Returns the summary rows; raises ``UsageError`` for unusable input.
-Modules: jobs (inputs), worker (per-clip task), runners / ray_runner (how tasks run), tables, progress.
-The command line (argparse) lives in ``vision.cli``.
+  (``runners``) of at most as many workers as cores and memory allow (``workers``).
+- Returns a ``BatchResult`` (summary rows and notes for the user); raises ``UsageError`` for unusable
+  input.
+Modules: jobs (inputs), worker (per-clip task), workers (how many), runners / ray_runner (how tasks run),
+tables, progress. The command line (argparse) lives in ``vision.cli``.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from vision.batch.jobs import ClipJob, already_done, collect_jobs
 from vision.batch.progress import BatchProgress
 from vision.batch.runners import run_local
-from vision.batch.tables import write_tables
+from vision.batch.tables import TABLE_NAMES, check_tables_are_ours, write_tables
 from vision.batch.worker import score_clip
-from vision.errors import ProtocolError, UsageError
+from vision.batch.workers import plan_workers
+from vision.errors import OutputError, ProtocolError, UsageError
+from vision.outputs import probe_folder, write_atomic
 from vision.protocols import load_protocol
-from vision.report import write_atomic
 
-__all__ = ["ClipJob", "collect_jobs", "run_batch", "score_clip"]
+__all__ = ["BatchResult", "ClipJob", "collect_jobs", "run_batch", "score_clip", "TABLE_NAMES"]
+
+
+@dataclass
+class BatchResult:
+    rows: list[dict]
+    notes: list[str] = field(default_factory=list)  # sentences for the user (fallbacks, caps)
 
 
 def _write_result(out: Path, job: ClipJob, result: dict) -> None:
-    write_atomic(out / job.result_name, json.dumps(result, indent=1))
+    write_atomic(out / job.result_name, json.dumps(result, indent=1, allow_nan=False))
 
 
 def run_batch(
@@ -47,17 +58,24 @@ def run_batch(
     leg: str = "auto",
     band: str | None = None,
     model: str | None = None,
-) -> list[dict]:
-    """Score every clip and write ``out``; returns the summary rows."""
+) -> BatchResult:
+    """Score every clip and write ``out``."""
     try:
         load_protocol(protocol)  # a bad protocol is a usage error, found before any work
     except ProtocolError as exc:
         raise UsageError(str(exc)) from None
-    jobs = collect_jobs(inputs, protocol=protocol, leg=leg, band=band, model=model)
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"--out {out} is a file; give a folder for the results")
+    try:
+        probe_folder(out)
+    except OutputError as exc:
+        raise UsageError(str(exc)) from None
+    notes: list[str] = []
+    jobs = collect_jobs(inputs, out, protocol=protocol, leg=leg, band=band, model=model, warnings=notes)
     if not jobs:
         raise UsageError("no video files found in the inputs")
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    check_tables_are_ours(out)
     todo = [j for j in jobs if not (resume and already_done(j, out))]
     progress = BatchProgress(len(todo), quiet)
 
@@ -71,7 +89,10 @@ def run_batch(
 
             run_ray(todo, score_clip, on_result, address=ray_address, workers=workers)
         else:
-            run_local(todo, score_clip, on_result, workers=workers or os.cpu_count() or 1)
+            plan = plan_workers(workers, jobs=len(todo))
+            if plan.note:
+                notes.append(plan.note)
+            run_local(todo, score_clip, on_result, workers=plan.workers)
     finally:
         progress.close()
-    return write_tables(jobs, out)
+    return BatchResult(write_tables(jobs, out), notes)

@@ -1,10 +1,17 @@
 """Batch inputs: what to score and with which settings.
 
-Contract: ``collect_jobs(inputs, protocol=..., leg=..., band=..., model=...)`` turns files, folders
-(searched recursively for videos), globs and manifest CSVs (columns path, athlete, leg, protocol, band;
-empty cells fall back to the command's options; relative paths are relative to the manifest) into
-``ClipJob``s, one per distinct clip and settings, each with a result file name unique in the batch.
-``already_done(job, out)`` tells ``--resume`` whether a clip's result is current. Raises ``UsageError``.
+Contract: ``collect_jobs(inputs, out, protocol=..., leg=..., band=..., model=...)`` turns files,
+folders (searched recursively for videos, and for stills and broken links with a video-like name, which
+get an error row rather than silence), globs and manifest CSVs into ``ClipJob``s, one per distinct clip
+and settings. Manifests: columns path, athlete, leg, protocol, band; empty cells fall back to the
+command's options; relative paths are relative to the manifest; UTF-8 with or without a byte-order mark,
+else Windows-1252 (what Excel saves) with a warning; leg and band are case-insensitive.
+
+Each job gets a result file name in ``out`` that is its own: a name no other job of this run uses, and
+that is free in ``out`` or holds calfcheck's result for this very clip (so ``--resume`` finds it and a
+second batch of other clips with the same names cannot replace it). A file there that calfcheck did
+not write is never overwritten: ``UsageError`` before anything is scored. Names stay well inside the
+file system's 255-byte limit. ``already_done(job, out)`` tells ``--resume`` whether a result is current.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import csv
 import glob
 import hashlib
+import io
 import json
 import os
 import re
@@ -19,10 +27,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vision.errors import UsageError
+from vision.outputs import shown
+from vision.report import SCHEMA
 
-VIDEO_EXTENSIONS = {".mp4", ".mov", ".avi", ".webm", ".mkv", ".m4v"}
+VIDEO_EXTENSIONS = {".mp4", ".mov", ".avi", ".webm", ".mkv", ".m4v", ".3gp", ".mts"}
+# Not videos, but what people drop into a clips folder by mistake: they get a row that says so.
+STILL_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".heic", ".webp", ".bmp", ".tif", ".tiff"}
 MANIFEST_COLUMNS = {"path", "athlete", "leg", "protocol", "band"}
 RESERVED_NAMES = {"summary.json"}
+MAX_STEM = 150  # result names stay far below 255 bytes, whatever the clip is called
+LEGACY_ENCODING = "cp1252"  # Excel's "CSV" on Western Windows
 
 
 @dataclass(frozen=True)
@@ -47,82 +61,167 @@ def file_sha256(path: str) -> str:
     return h.hexdigest()
 
 
-def _videos_under(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_EXTENSIONS)
+def _clips_under(folder: Path) -> list[Path]:
+    """Videos, and anything named like one or like a picture, broken links included: each gets a row."""
+    wanted = VIDEO_EXTENSIONS | STILL_EXTENSIONS
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if (p.is_file() or (p.is_symlink() and not p.exists())) and p.suffix.lower() in wanted
+    )
 
 
-def _read_manifest(path: Path, defaults: dict) -> list[dict]:
-    with path.open(newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        if not reader.fieldnames or "path" not in reader.fieldnames:
-            raise UsageError(
-                f"{path.name}: a manifest needs a header with at least 'path' "
-                f"(columns: {', '.join(sorted(MANIFEST_COLUMNS))})"
-            )
-        rows = []
-        for row in reader:
-            clip = Path(row["path"].strip())
-            clip = clip if clip.is_absolute() else path.parent / clip
-            rows.append(
-                {
-                    "path": str(clip),
-                    "athlete": (row.get("athlete") or "").strip(),
-                    "leg": (row.get("leg") or "").strip() or defaults["leg"],
-                    "protocol": (row.get("protocol") or "").strip() or defaults["protocol"],
-                    "band": (row.get("band") or "").strip() or defaults["band"],
-                }
-            )
-        return rows
+def read_manifest_text(path: Path) -> tuple[str, str | None]:
+    """The manifest's text and, when it was not UTF-8, a warning naming the encoding used."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        text = raw.decode(LEGACY_ENCODING, errors="replace")
+        return text, (
+            f"{shown(path.name)} is not UTF-8; read it as Windows-1252 (Excel's default). "
+            "Check names with accents, or save it as 'CSV UTF-8'."
+        )
 
 
-def _entries(inputs: list[str], defaults: dict) -> list[dict]:
+def _cell(row: dict, key: str) -> str:
+    return (row.get(key) or "").strip()
+
+
+def _read_manifest(path: Path, defaults: dict, warnings: list[str]) -> list[dict]:
+    text, warning = read_manifest_text(path)
+    if warning:
+        warnings.append(warning)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    fields = [f.strip().lower() for f in reader.fieldnames or []]
+    if "path" not in fields:
+        raise UsageError(
+            f"{shown(path.name)}: a manifest needs a header with at least 'path' "
+            f"(columns: {', '.join(sorted(MANIFEST_COLUMNS))})"
+        )
+    reader.fieldnames = fields
+    rows = []
+    for row in reader:
+        if not _cell(row, "path"):
+            continue  # Excel leaves blank lines at the end
+        clip = Path(_cell(row, "path"))
+        clip = clip if clip.is_absolute() else path.parent / clip
+        rows.append(
+            {
+                "path": str(clip),
+                "athlete": _cell(row, "athlete"),
+                "leg": _cell(row, "leg").lower() or defaults["leg"],
+                "protocol": _cell(row, "protocol") or defaults["protocol"],
+                "band": _cell(row, "band").lower() or defaults["band"],
+            }
+        )
+    return rows
+
+
+def _entries(inputs: list[str], defaults: dict, warnings: list[str]) -> list[dict]:
+    def plain(path: str) -> dict:
+        return {"path": path, "athlete": "", **defaults}
+
     entries: list[dict] = []
     for item in inputs:
         p = Path(item)
         if p.suffix.lower() == ".csv" and p.is_file():
-            entries += _read_manifest(p, defaults)
+            entries += _read_manifest(p, defaults, warnings)
         elif p.is_dir():
-            entries += [{"path": str(v), "athlete": "", **defaults} for v in _videos_under(p)]
-        elif p.exists():
-            entries.append({"path": str(p), "athlete": "", **defaults})  # any file: a bad one becomes an error row
+            entries += [plain(str(v)) for v in _clips_under(p)]
+        elif p.exists() or p.is_symlink():
+            entries.append(plain(str(p)))  # any file the user named: a bad one becomes an error row
         else:
             matches = sorted(glob.glob(item, recursive=True))
             if not matches:
-                raise UsageError(f"{item}: no such file, folder or matching glob")
+                raise UsageError(f"{shown(item)}: no such file, folder or matching glob")
             for m in matches:
-                mp = Path(m)
-                entries += (
-                    [{"path": str(v), "athlete": "", **defaults} for v in _videos_under(mp)]
-                    if mp.is_dir()
-                    else [{"path": m, "athlete": "", **defaults}]
-                )
+                entries += [plain(str(v)) for v in _clips_under(Path(m))] if Path(m).is_dir() else [plain(m)]
     return entries
 
 
+def _stem(path: str) -> str:
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(path).stem).strip("._") or "clip"
+    return stem[:MAX_STEM]
+
+
+def read_result(path: Path) -> dict | None:
+    """A calfcheck result JSON at ``path``, or None when the file is absent.
+
+    Raises ``UsageError`` when a file is there that calfcheck did not write (it is never overwritten).
+    """
+    if not path.exists() and not path.is_symlink():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        raise UsageError(
+            f"{shown(path)} already exists and was not written by calfcheck; "
+            "choose another --out folder (calfcheck never overwrites files it did not write)"
+        )
+    return data
+
+
+def _identity(path: str) -> str:
+    return os.path.abspath(path)
+
+
+def _owner(result: dict) -> str | None:
+    """The clip a previous result belongs to (older results recorded only the path as given)."""
+    recorded = result.get("input_path") or result.get("path")
+    return _identity(recorded) if isinstance(recorded, str) else None
+
+
+def _result_name(path: str, out: Path, taken: set[str]) -> str:
+    """The first of ``stem.json``, ``stem-2.json``… that this run has not used and that is free in
+    ``out`` or already holds this clip's own result."""
+    stem, n = _stem(path), 1
+    while True:
+        name = f"{stem}.json" if n == 1 else f"{stem}-{n}.json"
+        n += 1
+        if name in taken or name in RESERVED_NAMES:
+            continue
+        previous = read_result(out / name)
+        if previous is None or _owner(previous) == _identity(path):
+            return name
+
+
 def collect_jobs(
-    inputs: list[str], *, protocol: str, leg: str = "auto", band: str | None = None, model: str | None = None
+    inputs: list[str],
+    out: Path,
+    *,
+    protocol: str,
+    leg: str = "auto",
+    band: str | None = None,
+    model: str | None = None,
+    warnings: list[str] | None = None,
 ) -> list[ClipJob]:
+    """The batch's jobs; ``warnings`` (if given) receives sentences about inputs read with a fallback."""
     defaults = {"protocol": protocol, "leg": leg, "band": band}
-    seen, jobs, names = set(), [], set()
-    for e in _entries(inputs, defaults):
-        key = (os.path.abspath(e["path"]), e["protocol"], e["leg"], e["band"])
+    warnings = warnings if warnings is not None else []
+    seen, jobs, taken = set(), [], set()
+    for e in _entries(inputs, defaults, warnings):
+        key = (_identity(e["path"]), e["protocol"], e["leg"], e["band"])
         if key in seen:
             continue
         seen.add(key)
-        stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(e["path"]).stem) or "clip"
-        name, n = f"{stem}.json", 2
-        while name in names or name in RESERVED_NAMES:
-            name, n = f"{stem}-{n}.json", n + 1
-        names.add(name)
+        name = _result_name(e["path"], out, taken)
+        taken.add(name)
         jobs.append(ClipJob(e["path"], name, e["protocol"], e["leg"], e["band"] or None, e["athlete"], model))
     return jobs
 
 
 def already_done(job: ClipJob, out: Path) -> bool:
     """True when ``out`` holds this clip's result for the same content and settings (``--resume``)."""
-    path = out / job.result_name
     try:
-        prev = json.loads(path.read_text(encoding="utf-8"))
-        return prev.get("settings") == job.settings_key() and prev.get("input_sha256") == file_sha256(job.path)
-    except (OSError, ValueError):
+        prev = read_result(out / job.result_name)
+    except UsageError:
+        return False
+    if prev is None or prev.get("settings") != job.settings_key():
+        return False
+    try:
+        return prev.get("input_sha256") == file_sha256(job.path)
+    except OSError:
         return False

@@ -3,17 +3,23 @@
 Contract: ``run_local(jobs, task, on_result, workers=N)`` calls ``task(job)`` for every job and
 ``on_result(job, result)`` on the driver as each finishes (in completion order). Workers are spawned
 processes (MediaPipe and the progress thread do not survive fork), each loading its own model; they
-ignore Ctrl-C so that the driver alone handles it. On an interrupt or error the driver stops every
-worker before re-raising: results in flight are abandoned, never half-written (the driver writes).
-The Ray runner (``ray_runner.run_ray``) has the same shape.
+ignore Ctrl-C so that the driver alone handles it, and the kernel stops them if the driver dies (Linux
+parent-death signal), so no worker outlives its batch. On an interrupt, SIGTERM (the CLI turns it into
+an exception) or error the driver stops every worker before re-raising: results in flight are
+abandoned, never half-written (the driver writes). The Ray runner (``ray_runner.run_ray``) has the same
+shape.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
 import signal
+import sys
+import threading
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, InvalidStateError, ProcessPoolExecutor, wait
 from typing import TypeVar
 
 Job = TypeVar("Job")
@@ -21,8 +27,40 @@ Task = Callable[[Job], dict]
 OnResult = Callable[[Job, dict], None]
 
 
-def _ignore_sigint() -> None:
+PR_SET_PDEATHSIG = 1
+
+
+def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
+
+
+def _quiet_teardown_hook(previous):
+    """While the pool is torn down, its manager thread may try to fail futures already cancelled
+    (CPython 3.11 raises InvalidStateError there and prints a traceback): that is noise, not news."""
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        if isinstance(args.exc_value, InvalidStateError):
+            return
+        previous(args)
+
+    return hook
+
+
+def _stop_workers(pool: ProcessPoolExecutor, pending: dict) -> None:
+    threading.excepthook = _quiet_teardown_hook(threading.excepthook)
+    for fut in pending:
+        fut.cancel()
+    # The pool's workers are this process's children: stop them now rather than let them finish clips
+    # whose results will never be written.
+    children = multiprocessing.active_children()
+    for proc in children:
+        proc.terminate()
+    for proc in children:
+        proc.join(timeout=5)
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def run_local(jobs: list, task: Task, on_result: OnResult, *, workers: int) -> None:
@@ -30,22 +68,23 @@ def run_local(jobs: list, task: Task, on_result: OnResult, *, workers: int) -> N
         for job in jobs:
             on_result(job, task(job))
         return
-    pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_ignore_sigint
-    )
-    pending: dict[Future, object] = {pool.submit(task, job): job for job in jobs}
+    # Workers are spawned while the driver ignores Ctrl-C: an ignored signal stays ignored across exec,
+    # and Python then installs no KeyboardInterrupt handler, so a Ctrl-C while a worker is still
+    # importing cannot print its traceback. The driver's own handler is back within milliseconds.
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init
+        )
+        pending: dict[Future, object] = {pool.submit(task, job): job for job in jobs}
+    finally:
+        signal.signal(signal.SIGINT, previous)
     try:
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:
                 on_result(pending.pop(fut), fut.result())
     except BaseException:
-        for fut in pending:
-            fut.cancel()
-        # The pool's workers are this process's children: stop them now rather than let them finish
-        # clips whose results will never be written.
-        for proc in multiprocessing.active_children():
-            proc.terminate()
-        pool.shutdown(wait=False, cancel_futures=True)
+        _stop_workers(pool, pending)
         raise
     pool.shutdown()

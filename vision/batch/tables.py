@@ -11,7 +11,9 @@ import json
 from pathlib import Path
 
 from vision.batch.jobs import ClipJob
-from vision.report import REP_COLUMNS, csv_text, write_atomic
+from vision.errors import UsageError
+from vision.outputs import shown, write_atomic
+from vision.report import REP_COLUMNS, csv_text
 
 SUMMARY_COLUMNS = [
     "file",
@@ -27,6 +29,27 @@ SUMMARY_COLUMNS = [
     "quality_warnings",
     "seconds",
 ]
+
+
+TABLE_NAMES = {"summary.csv": SUMMARY_COLUMNS, "reps.csv": REP_COLUMNS}
+
+
+def check_tables_are_ours(out: Path) -> None:
+    """Refuse (``UsageError``) when ``out`` holds a summary.csv or reps.csv that calfcheck did not write."""
+    for name, columns in TABLE_NAMES.items():
+        path = out / name
+        if not path.exists():
+            continue
+        try:
+            with path.open("rb") as f:
+                header = f.readline().decode("utf-8", "replace").strip()
+        except OSError:
+            header = ""
+        if header != ",".join(columns):
+            raise UsageError(
+                f"{shown(path)} already exists and was not written by calfcheck; "
+                "choose another --out folder (calfcheck never overwrites files it did not write)"
+            )
 
 
 def summary_row(result: dict) -> dict:

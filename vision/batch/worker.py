@@ -2,17 +2,20 @@
 
 Contract: ``score_clip(job) -> dict`` never raises for a bad clip: the error becomes the result
 (``status: error`` and a one-line message). The dict is the ``calfcheck.score/1`` report plus ``status``,
-``path``, ``athlete``, ``settings``, ``input_sha256``, ``frames`` and ``seconds``. It writes nothing:
-the driver writes every file.
+``path``, ``input_path`` (absolute: the clip this result belongs to), ``athlete``, ``settings``,
+``input_sha256``, ``frames`` and ``seconds``. It writes nothing: the driver writes every file.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import time
 from pathlib import Path
 
 from vision.batch.jobs import ClipJob, file_sha256
 from vision.errors import CalfcheckError
+from vision.outputs import shown
 from vision.report import SCHEMA
 from vision.scoring import BANDS
 from vision.types import leg_from_option
@@ -28,12 +31,14 @@ def score_clip(job: ClipJob) -> dict:
         "schema": SCHEMA,
         "source": Path(job.path).name,
         "path": job.path,
+        "input_path": os.path.abspath(job.path),
         "athlete": job.athlete,
         "protocol": job.protocol,
         "settings": job.settings_key(),
     }
     try:
-        base["input_sha256"] = file_sha256(job.path)
+        with contextlib.suppress(OSError):  # unreadable: scoring below says why, in the user's words
+            base["input_sha256"] = file_sha256(job.path)
         if job.band is not None and job.band not in BANDS:
             raise CalfcheckError(f"unknown band colour '{job.band}'; use one of {', '.join(BANDS)}")
         try:
@@ -46,7 +51,8 @@ def score_clip(job: ClipJob) -> dict:
     except CalfcheckError as exc:
         result = {**base, "status": "error", "error": str(exc), "frames": 0}
     except OSError as exc:
-        result = {**base, "status": "error", "error": f"{Path(job.path).name}: {exc.strerror or exc}", "frames": 0}
+        reason = exc.strerror or str(exc)
+        result = {**base, "status": "error", "error": f"{shown(Path(job.path).name)}: {reason}", "frames": 0}
     except Exception as exc:  # fault isolation: one clip's bug must not stop a batch of hundreds
         result = {
             **base,

@@ -1,0 +1,133 @@
+"""The protocol file's schema: every field with its type, unit and range, checked all at once.
+
+Contract: ``validate(data, source) -> ProtocolFile`` accepts the parsed TOML of a protocol and returns
+the validated model, or raises ``ProtocolError`` listing every problem in one message, each as
+``<file>: <key>: <what is allowed> (got <value>)``. Unknown keys are errors (a typo such as
+``eccentic_s`` would otherwise silently drop a target). Units: seconds for durations, the signal's own
+units for ``min_excursion`` (degrees for the angle, shank lengths for heel lift), plain fractions for
+``*_fraction``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from vision.errors import ProtocolError
+
+MAX_PHASE_S = 60.0  # a push, hold or return longer than a minute is a typo, not a prescription
+MAX_HOLD_S = 600.0  # isometric holds are prescribed in tens of seconds
+
+_STRICT = ConfigDict(extra="forbid", strict=True)
+PhaseSeconds = Annotated[float, Field(ge=0, le=MAX_PHASE_S, allow_inf_nan=False)]
+ToleranceSeconds = Annotated[float, Field(ge=0, le=MAX_PHASE_S, allow_inf_nan=False)]
+
+# What each key allows, in words, for the error message.
+ALLOWED = {
+    "id": "a short id of lower-case letters, digits, '-', '_' or '.'",
+    "name": "a text of at most 120 characters",
+    "signal": "one of angle, heel_lift",
+    "kind": "one of tempo, isometric, eccentric",
+    "target.concentric_s": f"seconds, from 0 to {MAX_PHASE_S:.0f}",
+    "target.hold_s": f"seconds, from 0 to {MAX_PHASE_S:.0f} (isometric: more than 0, up to {MAX_HOLD_S:.0f})",
+    "target.eccentric_s": f"seconds, from 0 to {MAX_PHASE_S:.0f}",
+    "target.min_hold_s": f"seconds, from 0 to {MAX_HOLD_S:.0f}",
+    "tolerance.concentric_s": f"seconds, from 0 to {MAX_PHASE_S:.0f}",
+    "tolerance.hold_s": f"seconds, from 0 to {MAX_PHASE_S:.0f}",
+    "tolerance.eccentric_s": f"seconds, from 0 to {MAX_PHASE_S:.0f}",
+    "set.max_reps": "a whole number of reps, from 1 to 200",
+    "set.sets": "a whole number of sets, from 1 to 20",
+    "detection.min_excursion": "a number above 0 in the signal's units (degrees or shank lengths), at most 90",
+    "detection.partial_range_fraction": "a fraction above 0, at most 1",
+}
+
+
+class Target(BaseModel):
+    model_config = _STRICT
+    concentric_s: PhaseSeconds | None = None
+    hold_s: Annotated[float, Field(ge=0, le=MAX_HOLD_S, allow_inf_nan=False)] | None = None
+    eccentric_s: PhaseSeconds | None = None
+    min_hold_s: Annotated[float, Field(ge=0, le=MAX_HOLD_S, allow_inf_nan=False)] | None = None
+
+
+class Tolerance(BaseModel):
+    model_config = _STRICT
+    concentric_s: ToleranceSeconds | None = None
+    hold_s: ToleranceSeconds | None = None
+    eccentric_s: ToleranceSeconds | None = None
+
+
+class SetRules(BaseModel):
+    model_config = _STRICT
+    max_reps: Annotated[int, Field(ge=1, le=200)] | None = None
+    sets: Annotated[int, Field(ge=1, le=20)] = 1
+
+
+class Detection(BaseModel):
+    model_config = _STRICT
+    min_excursion: Annotated[float, Field(gt=0, le=90, allow_inf_nan=False)]
+    partial_range_fraction: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.7
+
+
+class ProtocolFile(BaseModel):
+    model_config = _STRICT
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
+    name: Annotated[str, Field(min_length=1, max_length=120)] | None = None
+    signal: Literal["angle", "heel_lift"]
+    kind: Literal["tempo", "isometric", "eccentric"]
+    target: Target = Target()
+    tolerance: Tolerance = Tolerance()
+    set: SetRules = SetRules()
+    detection: Detection
+
+
+def _table(data: dict, key: str) -> dict:
+    value = data.get(key, {})
+    return value if isinstance(value, dict) else {}
+
+
+def _cross_field_problems(data: dict) -> list[str]:
+    """Rules between keys, checked on the raw file so they are reported with the per-key problems."""
+    target, tolerance, problems = _table(data, "target"), _table(data, "tolerance"), []
+    kind = data.get("kind")
+    if kind == "isometric":
+        hold, least = target.get("hold_s"), target.get("min_hold_s")
+        if hold is None:
+            problems.append("target.hold_s: missing (an isometric protocol needs the longest hold, in seconds)")
+        elif _number(hold) and _number(least) and least >= hold:
+            problems.append("target.min_hold_s: must be shorter than target.hold_s")
+    elif kind in ("tempo", "eccentric"):
+        timed = [p for p in ("concentric_s", "hold_s", "eccentric_s") if p in target]
+        if not timed:
+            problems.append(f"target: a {kind} protocol needs at least one target phase duration")
+        problems += [f"tolerance.{p}: missing (every timed phase needs its tolerance)"
+                     for p in timed if p not in tolerance]  # fmt: skip
+    return problems
+
+
+def _number(x: object) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool)
+
+
+def _describe(error: dict) -> str:
+    key = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "missing":
+        return f"{key}: missing ({ALLOWED.get(key, 'required')})"
+    if error["type"] == "extra_forbidden":
+        return f"{key}: unknown key (check its spelling)"
+    if key in ("signal", "kind"):
+        return f"'{key}' must be {ALLOWED[key]} (got {error['input']!r})"
+    return f"{key}: must be {ALLOWED.get(key, 'valid')} (got {error['input']!r})"
+
+
+def validate(data: dict, source: str) -> ProtocolFile:
+    problems = _cross_field_problems(data)
+    try:
+        model = ProtocolFile.model_validate(data)
+    except ValidationError as exc:
+        problems = [_describe(e) for e in exc.errors(include_url=False)] + problems
+        model = None
+    if problems:
+        raise ProtocolError(f"{source}: " + "; ".join(problems))
+    return model
