@@ -1,8 +1,12 @@
 """calfcheck web app: a router only. The pages live in app_pages/; the analysis lives in vision/."""
 
+from pathlib import Path
+
 import streamlit as st
 
-st.set_page_config(page_title="calfcheck", page_icon=":material/directions_run:", layout="wide")
+# A local icon: a ":material/…:" page icon makes the browser fetch the favicon from a public CDN.
+ICON = Path(__file__).resolve().parent / "app_pages" / "calfcheck-icon.png"
+st.set_page_config(page_title="calfcheck", page_icon=str(ICON), layout="wide")
 
 pages = st.navigation(
     [

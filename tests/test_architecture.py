@@ -4,6 +4,7 @@ streamlit in ``vision``, only the pipeline knows every stage, and the pose backe
 from __future__ import annotations
 
 import ast
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -140,14 +141,23 @@ def test_form_checker_takes_an_injected_pose_backend(tmp_path):
 
 def test_wheel_carries_the_pose_model(tmp_path):
     """An installed (non-editable) calfcheck finds its model: the wheel installs it under the prefix."""
+    src = tmp_path / "src"  # build from a copy: an in-tree build would leave build/ in the checkout
+    shutil.copytree(
+        ROOT,
+        src,
+        ignore=shutil.ignore_patterns(
+            ".venv", ".git", "test-artifacts", "build", "*.egg-info", "__pycache__", ".pytest_cache", ".ruff_cache"
+        ),
+    )
+    wheels = tmp_path / "wheels"
     res = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(src)],
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert res.returncode == 0, res.stderr[-2000:]
-    wheel = next(tmp_path.glob("calfcheck-*.whl"))
+    wheel = next(wheels.glob("calfcheck-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert any(n.endswith(".data/data/share/calfcheck/models/pose_landmarker_full.task") for n in names), names
     assert "vision/batch/worker.py" in names and "vision/protocols/band-tempo.toml" in names

@@ -200,3 +200,7 @@ def test_review_page_explains_a_file_that_is_not_a_video(app_url, page, tmp_path
     upload(page, app_url, fake)
     page.get_by_text("We could not read this clip").wait_for(timeout=60_000)
     assert page.get_by_text("Traceback").count() == 0
+    # The message names the user's file, not the name it was stored under, and no progress is left.
+    assert page.get_by_text("holiday.mp4", exact=False).count() >= 1
+    assert page.get_by_text("Analysing", exact=False).count() == 0
+    assert page.get_by_text("Finding the leg", exact=False).count() == 0

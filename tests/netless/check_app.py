@@ -1,0 +1,102 @@
+"""Run the app and a browser with no network but loopback, and report every attempt to reach out.
+
+Run inside a fresh network namespace (``unshare -n``, loopback up) by tests/test_privacy.py:
+``python tests/netless/check_app.py OUT.json SCREENSHOT_DIR``. Starts ``streamlit run app.py`` exactly
+as ``make app`` does (settings from .streamlit/config.toml), with ``sitecustomize`` logging the server's
+outbound attempts; opens every page in Chromium, recording each request to a host other than this
+machine; writes what it saw to OUT.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = {"live": "/", "review": "/review"}
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main(out: Path, shots: Path) -> None:
+    log = Path(tempfile.mkdtemp()) / "connects.log"
+    log.touch()
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent), "CALFCHECK_CONNECT_LOG": str(log)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.5)
+        outbound, rendered = [], {}
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                headless=True,
+                args=[
+                    "--no-sandbox",
+                    "--disable-background-networking",
+                    "--disable-component-update",
+                    "--no-first-run",
+                ],
+            )
+            page = browser.new_page(viewport={"width": 1300, "height": 900})
+            page.on(
+                "request",
+                lambda r: (
+                    urlparse(r.url).hostname not in LOCAL_HOSTS
+                    and urlparse(r.url).scheme in ("http", "https", "ws", "wss")
+                    and outbound.append(r.url)
+                ),
+            )
+            for name, path in PAGES.items():
+                page.goto(url + path)
+                title = "Live coaching" if name == "live" else "Clip review"
+                page.get_by_role("heading", name=title).wait_for(timeout=60_000)
+                page.wait_for_timeout(3000)  # fonts, icons and components load after the first paint
+                page.screenshot(path=str(shots / f"netless-{name}.png"), full_page=True)
+                rendered[name] = True
+            browser.close()
+    finally:
+        server.terminate()
+        server_output = server.communicate(timeout=30)[0].decode(errors="replace")
+    out.write_text(
+        json.dumps(
+            {
+                "rendered": rendered,
+                "browser_outbound": sorted(set(outbound)),
+                "server_outbound": log.read_text().splitlines(),
+                "server_output": server_output[-4000:],
+            },
+            indent=1,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]), Path(sys.argv[2]))
