@@ -107,12 +107,14 @@ def test_changed_clip_is_scored_again_on_resume(first_run, tmp_path):
     folder, out, _ = first_run
     work = tmp_path / "out"
     shutil.copytree(out, work)
-    clip = tmp_path / "clips"
-    shutil.copytree(folder, clip)
-    (clip / "empty.mp4").write_bytes(b"still not a video")  # its content changed: its hash no longer matches
-    stamp = (work / "empty.json").stat().st_mtime_ns
-    untouched = (work / "tempo_123_x4.json").stat().st_mtime_ns
-    batch(clip, "--out", work, "--resume", "--quiet")
+    empty = folder / "empty.mp4"  # changed in place (a result belongs to its clip's path), restored after
+    try:
+        empty.write_bytes(b"still not a video")  # its content changed: its hash no longer matches
+        stamp = (work / "empty.json").stat().st_mtime_ns
+        untouched = (work / "tempo_123_x4.json").stat().st_mtime_ns
+        batch(folder, "--out", work, "--resume", "--quiet")
+    finally:
+        empty.write_bytes(b"")
     assert (work / "empty.json").stat().st_mtime_ns != stamp
     assert json.loads((work / "empty.json").read_text())["status"] == "error"
     assert (work / "tempo_123_x4.json").stat().st_mtime_ns == untouched

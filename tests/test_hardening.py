@@ -168,6 +168,21 @@ def test_two_batches_of_same_named_clips_keep_both_results(tmp_path, blank_clip)
     assert res.returncode == 0 and len(list(out.glob("set*.json"))) == 2
 
 
+def test_a_moved_folder_still_resumes(tmp_path, blank_clip):
+    """Results belong to a clip by path or, once moved, by content: resume after moving both scores nothing."""
+    folder, out = tmp_path / "clips", tmp_path / "out"
+    folder.mkdir()
+    shutil.copy(blank_clip, folder / "set.mp4")
+    assert batch(folder, "--out", out).returncode == 0
+    moved_clips, moved_out = tmp_path / "archive" / "clips", tmp_path / "archive" / "out"
+    shutil.copytree(folder, moved_clips)
+    shutil.copytree(out, moved_out)
+    stamp = (moved_out / "set.json").stat().st_mtime_ns
+    assert batch(moved_clips, "--out", moved_out, "--resume").returncode == 0
+    assert sorted(p.name for p in moved_out.glob("*.json")) == ["set.json"]
+    assert (moved_out / "set.json").stat().st_mtime_ns == stamp
+
+
 def test_long_and_non_utf8_clip_names_round_trip(tmp_path, blank_clip):
     folder, out = tmp_path / "clips", tmp_path / "out"
     folder.mkdir()

@@ -8,8 +8,9 @@ command's options; relative paths are relative to the manifest; UTF-8 with or wi
 else Windows-1252 (what Excel saves) with a warning; leg and band are case-insensitive.
 
 Each job gets a result file name in ``out`` that is its own: a name no other job of this run uses, and
-that is free in ``out`` or holds calfcheck's result for this very clip (so ``--resume`` finds it and a
-second batch of other clips with the same names cannot replace it). A file there that calfcheck did
+that is free in ``out`` or holds calfcheck's result for this very clip — the same path, or the same
+content moved — so ``--resume`` finds it and a second batch of other clips with the same names cannot
+replace it. A file there that calfcheck did
 not write is never overwritten: ``UsageError`` before anything is scored. Names stay well inside the
 file system's 255-byte limit. ``already_done(job, out)`` tells ``--resume`` whether a result is current.
 """
@@ -174,6 +175,16 @@ def _owner(result: dict) -> str | None:
     return _identity(recorded) if isinstance(recorded, str) else None
 
 
+def _belongs_to(result: dict, path: str) -> bool:
+    """Is a previous result this clip's own? The same file, or the same content moved elsewhere."""
+    if _owner(result) == _identity(path):
+        return True
+    try:
+        return result.get("input_sha256") == file_sha256(path)
+    except OSError:
+        return False
+
+
 def _result_name(path: str, out: Path, taken: set[str]) -> str:
     """The first of ``stem.json``, ``stem-2.json``… that this run has not used and that is free in
     ``out`` or already holds this clip's own result."""
@@ -184,7 +195,7 @@ def _result_name(path: str, out: Path, taken: set[str]) -> str:
         if name in taken or name in RESERVED_NAMES:
             continue
         previous = read_result(out / name)
-        if previous is None or _owner(previous) == _identity(path):
+        if previous is None or _belongs_to(previous, path):
             return name
 
 
