@@ -5,7 +5,8 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PORT   ?= 8501
-ADDRESS ?= 127.0.0.1  # loopback: only this machine can open the app
+# Loopback: only this machine can open the app (README, "Security and privacy").
+ADDRESS ?= 127.0.0.1
 
 .PHONY: app test lint format system-deps benchmark clean
 
