@@ -6,18 +6,15 @@ These need /usr/bin/chromium (``make test`` installs it) and ../shared for the c
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import pytest
 
-from tests.conftest import REMIX, ROOT, needs_shared
+from tests.conftest import REMIX, needs_shared
+from tests.streamlit_app import free_port, start_app
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
@@ -30,47 +27,16 @@ pytestmark = [
 CLIP = REMIX / "tempo_123_x4.mp4"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     port = free_port()
     log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
+    try:
+        proc = start_app(port, log, "--server.address", "127.0.0.1", "--server.headless", "true", env=env)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        proc.kill()
-        pytest.fail(f"streamlit did not start: {log.read_text()[-2000:]}")
     yield url
     proc.terminate()
     proc.wait(timeout=20)
