@@ -17,11 +17,12 @@ import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from app_pages.tempo_guide import guide_html
-from app_pages.ui import Prescription, faults_text, header, prescription_picker, summary_block
+from app_pages.ui import Prescription, header, prescription_picker, summary_block
 from vision import report
 from vision.annotate import PHASE_COLOURS
 from vision.live import LiveState
 from vision.pipeline import LiveCoach
+from vision.scoring import describe_rep
 from vision.types import Frame
 
 PHASE_CSS = {phase.name: "#{:02x}{:02x}{:02x}".format(*rgb) for phase, rgb in PHASE_COLOURS.items()}
@@ -149,7 +150,7 @@ if not playing and holder.coach is not None and holder.coach.scores:
             "hold s": f"{s.rep.hold.duration_s:.1f}",
             "return s": f"{s.rep.eccentric.duration_s:.1f}",
             "score": s.score,
-            "faults": faults_text(s.faults),
+            "faults": describe_rep(s),
         }
         for s in session.scores
     ]

@@ -13,12 +13,13 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.charts import signal_figure
-from app_pages.ui import Prescription, faults_text, header, prescription_picker, summary_block
+from app_pages.ui import Prescription, header, prescription_picker, summary_block
 from app_pages.uploads import StoredClip, UploadStore
 from vision import report
 from vision.errors import CalfcheckError
 from vision.pipeline import FormChecker
 from vision.render import render_annotated
+from vision.scoring import describe_rep
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_videos"
@@ -68,7 +69,7 @@ def rep_table(session) -> pd.DataFrame:
                 "peak °": d["peak_deg"],
                 "range °": d["rom_deg"],
                 "score": d["score"],
-                "faults": faults_text(s.faults),
+                "faults": describe_rep(s),
             }
         )
     return pd.DataFrame(rows)
@@ -125,7 +126,7 @@ if clip_bytes is not None:
             st.error(f"The annotated video could not be drawn: {exc}")
     with right:
         st.plotly_chart(signal_figure(session), width="stretch")
-    st.subheader(f"Reps ({len(session.scores)})")
+    st.subheader(f"Reps ({len(session.finished_scores)})")
     table = rep_table(session)
     if table.empty:
         st.info("No reps were found in this clip.")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from vision.protocols import ExerciseProtocol, builtin_protocols
-from vision.scoring import BANDS, describe_faults
+from vision.scoring import BANDS
 from vision.types import LEG_OPTIONS, BandAdvice, Leg, Summary, leg_from_option
 
 ADVICE_TEXT = {
@@ -80,7 +80,3 @@ def summary_block(summary: Summary, protocol: ExerciseProtocol) -> None:
         advice += " Range or tempo faded over the set: the set was taken to fatigue."
     box = st.success if summary.band_advice == BandAdvice.STAY else st.info
     box(f"**Band advice: {summary.band_advice}.** {advice}")
-
-
-def faults_text(faults) -> str:
-    return describe_faults(faults) if faults else "on target"

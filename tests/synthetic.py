@@ -68,3 +68,30 @@ def tempo_set(
         reps.append(RepSpec(start, c, h, e))
         start += c + h + e + rest_s
     return reps
+
+
+def landmarks_for_angle(angle_deg: float, width: int = 640, height: int = 480) -> np.ndarray:
+    """(33, 4) BlazePose landmarks of a seated side view: the right foot at ``angle_deg`` of
+    plantarflexion (0 = foot at 90° to the shank), the left foot still at neutral, all visible."""
+    from vision.skeleton import LEG_POINTS
+    from vision.types import Leg
+
+    lm = np.full((33, 4), 0.5)
+    lm[:, 3] = 0.9
+    knee, ankle = np.array([300.0, 100.0]), np.array([300.0, 300.0])
+    for leg, angle in ((Leg.RIGHT, angle_deg), (Leg.LEFT, 0.0)):
+        theta = np.radians(angle)
+        toe = ankle + 80 * np.array([np.cos(theta), np.sin(theta)])
+        k, a, heel, foot = LEG_POINTS[leg]
+        for idx, (x, y) in {k: knee, a: ankle, heel: ankle, foot: toe}.items():
+            lm[idx, 0], lm[idx, 1] = x / width, y / height
+    return lm
+
+
+def track_from_angles(t: np.ndarray, angle_deg: np.ndarray, width: int = 640, height: int = 480):
+    """A ``PoseTrack`` whose right-foot plantarflexion follows ``angle_deg`` at times ``t``."""
+    from vision.types import PoseTrack
+
+    return PoseTrack(
+        np.asarray(t, float), np.stack([landmarks_for_angle(a, width, height) for a in angle_deg]), width, height
+    )

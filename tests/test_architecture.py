@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import ROOT
-from tests.synthetic import tempo_set, trace
+from tests.synthetic import landmarks_for_angle, tempo_set, trace
 from tests.videos import write_video
 
 VISION = ROOT / "vision"
@@ -100,24 +100,11 @@ class ReplayPose:
         self.calls = 0
 
     def __call__(self, frame):
-        from vision import skeleton
-        from vision.types import Leg, PoseFrame
+        from vision.types import PoseFrame
 
         self.calls += 1
         h, w = frame.image.shape[:2]
-        lm = np.full((33, 4), np.nan)
-        lm[:, 3] = 0.9
-        lm[:, :3] = 0.5
-        knee, ankle = np.array([300.0, 100.0]), np.array([300.0, 300.0])
-        theta = np.radians(self.angle_of_time(frame.t_s))  # 0 = foot at 90° to the shank
-        foot = 80 * np.array([np.cos(theta), np.sin(theta)])
-        for leg, moving in ((Leg.RIGHT, True), (Leg.LEFT, False)):
-            k, a, heel, toe = skeleton.LEG_POINTS[leg]
-            f = foot if moving else 80 * np.array([1.0, 0.0])
-            points = {k: knee, a: ankle, heel: ankle, toe: ankle + f}
-            for idx, (x, y) in points.items():
-                lm[idx, 0], lm[idx, 1] = x / w, y / h
-        return PoseFrame(frame.t_s, lm)
+        return PoseFrame(frame.t_s, landmarks_for_angle(self.angle_of_time(frame.t_s), w, h))
 
     def close(self) -> None:
         pass
@@ -174,3 +161,22 @@ def test_model_is_found_under_the_prefix_when_not_in_a_checkout(tmp_path, monkey
     assert pose.default_model_path() == installed / pose.MODEL_NAME
     monkeypatch.setenv("CALFCHECK_MODEL", str(tmp_path / "mine.task"))
     assert pose.default_model_path() == tmp_path / "mine.task"
+
+
+def test_the_model_sees_the_frame_not_its_row_padding(sample_video):
+    """PyAV pads each row of a 600-px RGB frame to 1824 bytes; handed over as it is, MediaPipe reads the
+    pixels skewed and finds nobody. The estimator must hand over the real picture."""
+    import itertools
+
+    import av
+
+    from vision.pose import MediaPipePose, contiguous_rgb
+    from vision.types import Frame
+
+    with av.open(str(sample_video)) as c:
+        images = [f.to_ndarray(format="rgb24", width=600, height=338) for f in itertools.islice(c.decode(video=0), 40)]
+    assert images[0].strides[0] != 600 * 3  # padded rows: the trap
+    assert contiguous_rgb(images[0]).strides[0] == 600 * 3
+    with MediaPipePose() as pose:
+        found = [pose(Frame(img, i / 30, i)).has_person for i, img in enumerate(images)]
+    assert sum(found) >= 30  # the walker is in every frame of the sample's start

@@ -11,7 +11,7 @@ live page's report says what the athlete was told. Pure computation: no video, n
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -56,12 +56,18 @@ class TrackedReps:
 
 
 def track_reps(t: np.ndarray, values: np.ndarray, protocol: ExerciseProtocol) -> TrackedReps:
-    """Feed a whole filtered signal to a fresh ``TempoTracker``, then close the stream."""
+    """Feed a whole filtered signal to a fresh ``TempoTracker``, then close the stream.
+
+    A rep the clip cut off is kept, marked ``incomplete`` — except under an isometric protocol, where a
+    hold cut off by the end of the clip is the set's result: it keeps its hold time and counts (its
+    ``hold_cut_off`` fault says what happened).
+    """
     tracker = TempoTracker(TrackerSettings.for_protocol(protocol))
     for ti, vi in zip(t, values):
         tracker.update(float(ti), float(vi))
     cut_off = {e.rep.index for e in tracker.finish() if isinstance(e, RepCompleted) and e.rep.eccentric.duration_s == 0}
-    return TrackedReps(list(tracker.reps), frozenset(cut_off), tracker.abandoned)
+    reps = [replace(r, incomplete=False) if protocol.is_isometric else r for r in tracker.reps]
+    return TrackedReps(reps, frozenset(cut_off), tracker.abandoned)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from vision.scoring import describe_faults
+from vision.scoring import describe_rep
 from vision.types import Session
 
 
@@ -25,7 +25,7 @@ def print_session(session: Session, console: Console | None = None) -> None:
             f"{r.hold.duration_s:.1f}",
             f"{r.eccentric.duration_s:.1f}",
             str(sc.score),
-            f"[red]{describe_faults(sc.faults)}[/]" if sc.faults else "[green]on target[/]",
+            f"[red]{describe_rep(sc)}[/]" if sc.faults or sc.incomplete else "[green]on target[/]",
         )
     if session.scores:
         console.print(table)

@@ -30,7 +30,7 @@ def _phase_timeline(session: Session):
     """For each frame time: (phase, seconds into the phase, target, reps finished so far)."""
     t = session.track.t_s
     phases = session.phase_at(t)
-    ends = np.array([s.rep.end_s for s in session.scores])
+    ends = np.array([s.rep.end_s for s in session.finished_scores])  # the counter counts finished reps
     for ti, ph in zip(t, phases):
         elapsed, goal = 0.0, None
         if ph != Phase.REST:

@@ -30,6 +30,7 @@ REP_COLUMNS = [
     "rom_deg",
     "score",
     "faults",
+    "incomplete",
 ]
 
 
@@ -63,6 +64,7 @@ def rep_to_dict(session: Session, s: RepScore) -> dict:
         "peak_deg": peak_deg, "rom_deg": rom_deg,
         "peak_signal": _r(rep.peak_level, 4), "rom_signal": _r(rep.range_of_motion, 4),
         "score": s.score, "faults": list(s.faults),
+        "incomplete": rep.incomplete,  # the clip ended during this rep: reported, never counted
     }  # fmt: skip
 
 

@@ -31,15 +31,25 @@ PARTIAL_RANGE_PENALTY = 30
 
 
 def reference_range(reps: list[Rep]) -> float:
-    """The athlete's full range in this set: a high percentile, so one big rep does not set it."""
-    if not reps:
+    """The athlete's full range in this set: a high percentile, so one big rep does not set it.
+
+    Read from the finished reps (a rep the clip cut off may not have reached its top)."""
+    finished = [r for r in reps if not r.incomplete] or reps
+    if not finished:
         return 0.0
-    return float(np.percentile([r.range_of_motion for r in reps], 75))
+    return float(np.percentile([r.range_of_motion for r in finished], 75))
+
+
+def finished_phases(rep: Rep) -> tuple[Phase, ...]:
+    """The phases that ran their course: all three, or for an incomplete rep those before the cut."""
+    if not rep.incomplete:
+        return (Phase.CONCENTRIC, Phase.HOLD, Phase.ECCENTRIC)
+    return (Phase.CONCENTRIC,) if rep.eccentric.duration_s == 0 else (Phase.CONCENTRIC, Phase.HOLD)
 
 
 def _phase_faults(rep: Rep, protocol: ExerciseProtocol) -> tuple[list[Fault], float]:
     faults, penalty = [], 0.0
-    for phase in protocol.scored_phases:
+    for phase in (p for p in protocol.scored_phases if p in finished_phases(rep)):
         actual = rep.interval(phase).duration_s
         target, tol = protocol.target_s[phase], protocol.tolerance_s[phase]
         error = actual - target
@@ -122,6 +132,8 @@ def next_band(current: str | None, advice: BandAdvice) -> str | None:
 
 
 def summarise(scores: list[RepScore], protocol: ExerciseProtocol, band: str | None = None) -> Summary:
+    """Counts, fatigue and band advice from the finished reps; a rep the clip cut off counts for nothing."""
+    scores = [s for s in scores if not s.incomplete]
     advice = band_advice(scores, protocol)
     return Summary(
         rep_count=len(scores),
@@ -136,3 +148,14 @@ def summarise(scores: list[RepScore], protocol: ExerciseProtocol, band: str | No
 
 def describe_faults(faults: tuple[Fault, ...] | list[Fault]) -> str:
     return ", ".join(FAULT_TEXT[Fault(f)] for f in faults)
+
+
+INCOMPLETE_TEXT = "incomplete: the clip ended during this rep (not counted)"
+
+
+def describe_rep(score: RepScore) -> str:
+    """The verdict on one rep in words: on target, its faults, or that the clip cut it off."""
+    parts = [INCOMPLETE_TEXT] if score.incomplete else []
+    if score.faults:
+        parts.append(describe_faults(score.faults))
+    return "; ".join(parts) or "on target"

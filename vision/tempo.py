@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -155,12 +155,18 @@ class TempoTracker:
         return handler(t_s, value)
 
     def finish(self) -> list[TempoEvent]:
-        """The stream ended: close a rep whose return has settled or whose hold was cut off."""
+        """The stream ended: close the rep in progress.
+
+        A return that came back near rest completes the rep; a return still on its way, or a hold cut
+        off at the top, gives a rep marked ``incomplete`` with the phases that happened; a push that
+        never reached a hold is abandoned.
+        """
         rep = self._rep
         if rep is None:
             return []
         if self.phase == Phase.ECCENTRIC and math.isfinite(rep.t_trough):
-            return self._complete(rep.t[-1])
+            returned = rep.trough < rep.baseline + self.settings.returned_fraction * (rep.peak - rep.baseline)
+            return self._complete(rep.t[-1], incomplete=not returned)
         if self.phase == Phase.HOLD:
             return self._complete(rep.t[-1], cut_off=True)
         return self._abandon(rep.t[-1] if rep.t else self._last_t, "the clip ended mid-rep")
@@ -254,11 +260,13 @@ class TempoTracker:
             self._rest.extend((tt, vv) for tt, vv in zip(rep.t, rep.v) if tt >= t - self.settings.rest_window_s)
         return [RepAbandoned(t, reason), PhaseChange(Phase.REST, t)]
 
-    def _complete(self, t_end: float, cut_off: bool = False) -> list[TempoEvent]:
+    def _complete(self, t_end: float, cut_off: bool = False, incomplete: bool = False) -> list[TempoEvent]:
         rep = self._rep
         built = _measure_rep(
             np.asarray(rep.t), np.asarray(rep.v), rep, len(self.reps) + 1, t_end, cut_off, self.settings
         )
+        if built is not None and (cut_off or incomplete):
+            built = replace(built, incomplete=True)
         self._rep = None
         self.phase = Phase.REST
         self._rest.clear()

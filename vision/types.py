@@ -196,9 +196,11 @@ class Interval:
 
 @dataclass(frozen=True)
 class Rep:
-    """One finished rep (or one isometric hold), with the edges of each phase.
+    """One rep (or one isometric hold), with the edges of each phase.
 
     ``rest_level`` and ``peak_level`` are in the protocol's signal units (degrees or lift ratio).
+    ``incomplete``: the clip ended before the rep did (at the top, or before the return settled); its
+    phases are the part that happened, and it is reported but never counted.
     """
 
     index: int
@@ -207,6 +209,7 @@ class Rep:
     eccentric: Interval
     rest_level: float
     peak_level: float
+    incomplete: bool = False
 
     @property
     def start_s(self) -> float:
@@ -230,6 +233,10 @@ class RepScore:
     rep: Rep
     score: int  # 0-100
     faults: tuple[Fault, ...]
+
+    @property
+    def incomplete(self) -> bool:
+        return self.rep.incomplete
 
 
 @dataclass(frozen=True)
@@ -283,6 +290,11 @@ class Session:
     @property
     def leg(self) -> Leg:
         return self.leg_choice.leg
+
+    @property
+    def finished_scores(self) -> list[RepScore]:
+        """The reps that count (``scores`` may end with one the clip cut off, marked incomplete)."""
+        return [s for s in self.scores if not s.incomplete]
 
     @property
     def duration_s(self) -> float:

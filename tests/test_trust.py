@@ -1,0 +1,81 @@
+"""Trust on footage nobody tuned for: failure modes seen on unseen real clips, rebuilt from synthetic
+traces and from the shared clips (issue: trust and speed)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from tests.conftest import REMIX, needs_shared, remix_labels
+from tests.synthetic import RepSpec, tempo_set, trace, track_from_angles, uniform_times
+from vision.analysis import analyse_track
+from vision.protocols import load_protocol
+from vision.report import session_to_dict
+from vision.types import Fault
+
+
+def angles(t: np.ndarray, reps: list[RepSpec], noise_deg: float = 0.3, seed: int = 0) -> np.ndarray:
+    return trace(t, reps, rest=0.0, full_range=40.0) + np.random.default_rng(seed).normal(0, noise_deg, t.size)
+
+
+# ---- an unfinished last rep ----------------------------------------------------------------------
+@pytest.mark.parametrize("ends_in", ["hold", "return"])
+def test_a_rep_the_clip_cut_off_is_reported_not_counted(ends_in):
+    reps = tempo_set(4)
+    last = reps[-1]
+    end = last.start_s + last.concentric_s + 1.0 if ends_in == "hold" else last.edges[2] + 1.2
+    t = uniform_times(end)
+    session = analyse_track(track_from_angles(t, angles(t, reps)), load_protocol("band-tempo"), band="red")
+    assert session.summary.rep_count == 3 and len(session.finished_scores) == 3
+    assert len(session.scores) == 4 and session.scores[-1].incomplete
+    cut = session.scores[-1]
+    assert cut.rep.concentric.duration_s == pytest.approx(1.0, abs=0.2)  # its partial phases are kept
+    if ends_in == "hold":
+        assert Fault.HOLD_CUT_OFF in cut.faults and cut.rep.eccentric.duration_s == 0
+    else:
+        assert cut.rep.hold.duration_s == pytest.approx(2.0, abs=0.3)
+        assert Fault.RETURN_TOO_FAST not in cut.faults  # a return the clip cut is not judged
+    report = session_to_dict(session)
+    assert [r["incomplete"] for r in report["reps"]] == [False, False, False, True]
+    assert report["summary"]["rep_count"] == 3 and json.dumps(report)
+
+
+def test_a_cut_off_rep_drives_no_band_advice():
+    """13 reps on tempo means a tougher band; 12 and the start of a 13th does not."""
+    reps = tempo_set(13)
+    t_full = uniform_times(reps[-1].edges[3] + 2.0)
+    protocol = load_protocol("band-tempo")
+    full = analyse_track(track_from_angles(t_full, angles(t_full, reps)), protocol, band="red")
+    assert full.summary.rep_count == 13 and full.summary.band_advice == "harder"
+    t_cut = uniform_times(reps[-1].start_s + 2.0)  # the 13th push reached its hold, then the clip ended
+    cut = analyse_track(track_from_angles(t_cut, angles(t_cut, reps)), protocol, band="red")
+    assert cut.summary.rep_count == 12 and cut.scores[-1].incomplete
+    assert cut.summary.band_advice == "stay" and cut.summary.next_band == "red"
+
+
+def test_an_isometric_hold_cut_off_keeps_its_time_and_counts():
+    hold = RepSpec(2.0, 1.0, 40.0, 1.0)
+    t = uniform_times(2.0 + 1.0 + 33.0)  # the clip ends 33 s into the hold
+    session = analyse_track(track_from_angles(t, angles(t, [hold])), load_protocol("band-isometric"), band="green")
+    assert session.summary.rep_count == 1 and not session.scores[0].incomplete
+    assert Fault.HOLD_CUT_OFF in session.scores[0].faults
+    assert session.summary.longest_hold_s == pytest.approx(33.0, abs=0.3)
+    assert session.summary.band_advice == "harder"  # past 30 s, even cut off
+
+
+@needs_shared
+def test_a_real_clip_ending_at_the_top_of_its_last_rep(extractions):
+    """tempo_123_x4 cut 1 s into rep 4's hold: 3 reps, and rep 4 reported as incomplete."""
+    ex = extractions(REMIX / "tempo_123_x4.mp4")
+    hold_start = remix_labels("tempo_123_x4")["reps"][3]["hold"][0]
+    keep = ex.track.t_s <= hold_start + 1.0
+    from vision.types import PoseTrack
+
+    track = PoseTrack(ex.track.t_s[keep], ex.track.landmarks[keep], ex.track.width, ex.track.height)
+    for protocol in ("band-tempo", "heel-raise"):
+        session = analyse_track(track, load_protocol(protocol), info=ex.info)
+        assert session.summary.rep_count == 3, protocol
+        assert [s.incomplete for s in session.scores] == [False, False, False, True], protocol
+        assert [s.faults for s in session.finished_scores] == [()] * 3, protocol
