@@ -142,6 +142,8 @@ min_excursion = inf
     ('id = "x"\nsignal = "angle"\nkind = "tempo"\ntarget = [1, 2]\n[detection]\nmin_excursion = 5', "target"),
     ('id = "x"\nsignal = "angle"\nkind = "tempo"\n[target]\neccentic_s = 3\n[detection]\nmin_excursion = 5',
      "target.eccentic_s: unknown key"),
+    ('id = "x"\nsignal = "angle"\nkind = "isometric"\n[target]\nhold_s = 30\n[detection]\nmin_excursion = 5\n'
+     'min_rep_fraction = 0.8', "min_rep_fraction: must be below detection.partial_range_fraction"),
 ])  # fmt: skip
 def test_structure_and_range_errors(tmp_path, body, message):
     path = tmp_path / "bad.toml"

@@ -79,3 +79,36 @@ def test_a_real_clip_ending_at_the_top_of_its_last_rep(extractions):
         assert session.summary.rep_count == 3, protocol
         assert [s.incomplete for s in session.scores] == [False, False, False, True], protocol
         assert [s.faults for s in session.finished_scores] == [()] * 3, protocol
+
+
+# ---- sway at rest and dips inside a hold ---------------------------------------------------------
+def wobble(t: np.ndarray, centre_s: float, amplitude: float, duration_s: float = 1.2) -> np.ndarray:
+    """A smooth bump of ``amplitude`` degrees: the athlete swaying, not pushing."""
+    u = np.clip((t - centre_s) / duration_s + 0.5, 0.0, 1.0)
+    return amplitude * np.sin(np.pi * u) ** 2
+
+
+def test_sway_at_rest_is_not_a_rep_even_before_the_first_one():
+    """Phone clip: variable frame rate, dropped frames, one 0.67 s gap; 31° reps and 7° sways between."""
+    rng = np.random.default_rng(3)
+    reps = tempo_set(5, first_start=6.0, rest_s=4.0)
+    t = np.cumsum(rng.uniform(1 / 40, 1 / 20, 3000))
+    t = t[t < reps[-1].edges[3] + 3.0]
+    t = t[rng.random(t.size) > 0.1]  # dropped frames
+    t = t[(t < 20.0) | (t > 20.67)]  # one 0.67 s hole, timestamps kept
+    angle = trace(t, reps, rest=0.0, full_range=31.0) + rng.normal(0, 0.4, t.size)
+    for centre in (3.0, reps[1].edges[3] + 2.0, reps[3].edges[3] + 2.0):  # one before the first rep
+        angle += wobble(t, centre, 7.0)
+    session = analyse_track(track_from_angles(t, angle), load_protocol("band-tempo"))
+    assert session.summary.rep_count == 5
+    starts = [s.rep.start_s for s in session.scores]
+    np.testing.assert_allclose(starts, [r.start_s for r in reps], atol=0.3)
+
+
+def test_a_dip_inside_an_isometric_hold_does_not_split_it():
+    hold = RepSpec(2.0, 1.0, 29.0, 1.0)
+    t = uniform_times(36.0)
+    angle = angles(t, [hold], noise_deg=0.5) - wobble(t, 15.0, 0.45 * 40.0, duration_s=1.5)  # a 1.5 s sag
+    session = analyse_track(track_from_angles(t, angle), load_protocol("band-isometric"))
+    assert session.summary.rep_count == 1
+    assert session.scores[0].rep.hold.duration_s == pytest.approx(29.0, abs=0.6)

@@ -23,7 +23,18 @@ from vision.protocols import ExerciseProtocol
 from vision.scoring import score_reps, summarise
 from vision.signals import choose_leg, leg_signal, plantarflexion_deg
 from vision.tempo import RepCompleted, TempoTracker, TrackerSettings
-from vision.types import Leg, LegChoice, PoseTrack, QualityReport, Rep, RepScore, Session, SignalKind, VideoInfo
+from vision.types import (
+    Interval,
+    Leg,
+    LegChoice,
+    PoseTrack,
+    QualityReport,
+    Rep,
+    RepScore,
+    Session,
+    SignalKind,
+    VideoInfo,
+)
 
 OFFLINE_CUTOFF_HZ = 3.0  # tempo phases last 0.5 s or more; landmark jitter lives above this
 DAMAGED_WARNING = "The video file is damaged near the end; only the part before the damage was analysed."
@@ -56,18 +67,52 @@ class TrackedReps:
 
 
 def track_reps(t: np.ndarray, values: np.ndarray, protocol: ExerciseProtocol) -> TrackedReps:
-    """Feed a whole filtered signal to a fresh ``TempoTracker``, then close the stream.
+    """Feed a whole filtered signal to a fresh ``TempoTracker``, close the stream, then use what only
+    hindsight knows:
 
-    A rep the clip cut off is kept, marked ``incomplete`` — except under an isometric protocol, where a
-    hold cut off by the end of the clip is the set's result: it keeps its hold time and counts (its
-    ``hold_cut_off`` fault says what happened).
+    - a rise under ``protocol.min_rep_fraction`` of the set's typical range is sway, not a rep — also
+      before the first real rep, when the live tracker could not yet know the athlete's range;
+    - under an isometric protocol, holds separated by a sag shorter than ``protocol.max_hold_dip_s`` are
+      one hold, and a hold cut off by the end of the clip is the set's result: it keeps its hold time and
+      counts (its ``hold_cut_off`` fault says what happened). Elsewhere a rep the clip cut off is kept,
+      marked ``incomplete``.
     """
     tracker = TempoTracker(TrackerSettings.for_protocol(protocol))
     for ti, vi in zip(t, values):
         tracker.update(float(ti), float(vi))
-    cut_off = {e.rep.index for e in tracker.finish() if isinstance(e, RepCompleted) and e.rep.eccentric.duration_s == 0}
+    cut = {e.rep.index for e in tracker.finish() if isinstance(e, RepCompleted) and e.rep.eccentric.duration_s == 0}
     reps = [replace(r, incomplete=False) if protocol.is_isometric else r for r in tracker.reps]
-    return TrackedReps(reps, frozenset(cut_off), tracker.abandoned)
+    kept = _without_sway(reps, protocol.min_rep_fraction)
+    if protocol.is_isometric:
+        kept = _merge_hold_dips(kept, protocol.max_hold_dip_s)
+    renumbered = [replace(r, index=i) for i, r in enumerate(kept, start=1)]
+    cut_off = {new.index for new, old in zip(renumbered, kept) if old.index in cut and new.eccentric.duration_s == 0}
+    return TrackedReps(renumbered, frozenset(cut_off), tracker.abandoned + len(reps) - len(kept))
+
+
+def _without_sway(reps: list[Rep], min_fraction: float) -> list[Rep]:
+    finished = [r.range_of_motion for r in reps if not r.incomplete]
+    if len(finished) < 2 or min_fraction <= 0:
+        return reps  # one rise is all there is: nothing to compare it with
+    typical = float(np.percentile(finished, 75))
+    return [r for r in reps if r.range_of_motion >= min_fraction * typical]
+
+
+def _merge_hold_dips(reps: list[Rep], max_dip_s: float) -> list[Rep]:
+    merged: list[Rep] = []
+    for rep in reps:
+        prev = merged[-1] if merged else None
+        if prev is not None and rep.hold.start_s - prev.hold.end_s <= max_dip_s:
+            merged[-1] = replace(
+                prev,
+                hold=Interval(prev.hold.start_s, rep.hold.end_s),
+                eccentric=rep.eccentric,
+                peak_level=max(prev.peak_level, rep.peak_level),
+                incomplete=rep.incomplete,
+            )
+        else:
+            merged.append(rep)
+    return merged
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,8 @@ ALLOWED = {
     "set.sets": "a whole number of sets, from 1 to 20",
     "detection.min_excursion": "a number above 0 in the signal's units (degrees or shank lengths), at most 90",
     "detection.partial_range_fraction": "a fraction above 0, at most 1",
+    "detection.min_rep_fraction": "a fraction from 0 to 1, below detection.partial_range_fraction",
+    "detection.max_hold_dip_s": f"seconds, from 0 to {MAX_PHASE_S:.0f}",
 }
 
 
@@ -68,6 +70,8 @@ class Detection(BaseModel):
     model_config = _STRICT
     min_excursion: Annotated[float, Field(gt=0, le=90, allow_inf_nan=False)]
     partial_range_fraction: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 0.7
+    min_rep_fraction: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.35
+    max_hold_dip_s: Annotated[float, Field(ge=0, le=MAX_PHASE_S, allow_inf_nan=False)] = 3.0
 
 
 class ProtocolFile(BaseModel):
@@ -103,6 +107,10 @@ def _cross_field_problems(data: dict) -> list[str]:
             problems.append(f"target: a {kind} protocol needs at least one target phase duration")
         problems += [f"tolerance.{p}: missing (every timed phase needs its tolerance)"
                      for p in timed if p not in tolerance]  # fmt: skip
+    detection = _table(data, "detection")
+    least, partial = detection.get("min_rep_fraction"), detection.get("partial_range_fraction", 0.7)
+    if _number(least) and _number(partial) and least >= partial:
+        problems.append("detection.min_rep_fraction: must be below detection.partial_range_fraction")
     return problems
 
 

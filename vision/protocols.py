@@ -41,6 +41,11 @@ class ExerciseProtocol:
     sets: int
     min_excursion: float
     partial_range_fraction: float
+    # A rise under this share of the set's typical range is sway, not a rep (not even a partial one).
+    min_rep_fraction: float = 0.35
+    # Isometric: a sag of the hold shorter than this (from the hold's end to the next hold's start) is a
+    # wobble inside one hold, not two holds.
+    max_hold_dip_s: float = 3.0
 
     @property
     def is_isometric(self) -> bool:
@@ -113,4 +118,6 @@ def _from_dict(data: dict, source: str) -> ExerciseProtocol:
         sets=f.set.sets,
         min_excursion=float(f.detection.min_excursion),
         partial_range_fraction=float(f.detection.partial_range_fraction),
+        min_rep_fraction=float(f.detection.min_rep_fraction),
+        max_hold_dip_s=float(f.detection.max_hold_dip_s),
     )
