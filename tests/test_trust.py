@@ -112,3 +112,42 @@ def test_a_dip_inside_an_isometric_hold_does_not_split_it():
     session = analyse_track(track_from_angles(t, angle), load_protocol("band-isometric"))
     assert session.summary.rep_count == 1
     assert session.scores[0].rep.hold.duration_s == pytest.approx(29.0, abs=0.6)
+
+
+# ---- the scene changes: a camera cut, the athlete walking out ------------------------------------
+def test_walking_out_after_the_set_adds_no_reps():
+    reps = tempo_set(3)
+    t = uniform_times(reps[-1].edges[3] + 2.0 + 8.0)
+    angle = angles(t, reps)
+    walk = t > reps[-1].edges[3] + 2.0
+    angle[walk] = 20.0 * np.sin(2 * np.pi * 1.0 * (t[walk] - t[walk][0])) + 10.0  # the foot swings with each step
+    track = track_from_angles(t, angle)
+    shift = np.where(walk, (t - t[walk][0]) * 1.5 * 200 / 640, 0.0)  # 1.5 shank lengths a second, sideways
+    track.landmarks[:, :, 0] += shift[:, None]
+    session = analyse_track(track, load_protocol("band-tempo"))
+    assert session.summary.rep_count == 3
+    assert [s.incomplete for s in session.scores] == [False] * 3
+
+
+@needs_shared
+def test_a_camera_cut_mid_rep_abandons_that_rep(extractions):
+    """tempo_123_x4 cut in rep 3's hold to a second 'camera' (the same athlete smaller and elsewhere in the
+    picture) that starts at rep 3 again: reps 1-2, then 3 and 4 from the new angle; no phantom rep 3."""
+    from vision.types import PoseTrack
+
+    ex = extractions(REMIX / "tempo_123_x4.mp4")
+    labels = remix_labels("tempo_123_x4")["reps"]
+    t, lm = ex.track.t_s, ex.track.landmarks
+    first = t <= labels[2]["hold"][0] + 1.0
+    second = t >= labels[2]["concentric"][0] - 1.5
+    dt = float(np.median(np.diff(t)))
+    moved = lm[second].copy()
+    moved[:, :, 0] = moved[:, :, 0] * 0.7 + 0.25  # another camera: smaller, shifted
+    moved[:, :, 1] = moved[:, :, 1] * 0.7 + 0.1
+    t2 = t[second] - t[second][0] + t[first][-1] + dt
+    track = PoseTrack(
+        np.concatenate([t[first], t2]), np.concatenate([lm[first], moved]), ex.track.width, ex.track.height
+    )
+    session = analyse_track(track, load_protocol("band-tempo"), info=ex.info)
+    assert session.summary.rep_count == 4
+    assert [s.faults for s in session.scores] == [()] * 4  # every counted rep is a real 1-2-3 rep

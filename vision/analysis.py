@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vision import quality
+from vision import quality, scene
 from vision.filters import OneEuroFilter, zero_phase_lowpass
 from vision.protocols import ExerciseProtocol
 from vision.scoring import score_reps, summarise
@@ -66,9 +66,12 @@ class TrackedReps:
     abandoned: int  # rises dropped (too small, foot out of view, clip ended mid-rep)
 
 
-def track_reps(t: np.ndarray, values: np.ndarray, protocol: ExerciseProtocol) -> TrackedReps:
+def track_reps(
+    t: np.ndarray, values: np.ndarray, protocol: ExerciseProtocol, unsettled: np.ndarray | None = None
+) -> TrackedReps:
     """Feed a whole filtered signal to a fresh ``TempoTracker``, close the stream, then use what only
-    hindsight knows:
+    hindsight knows. Where ``unsettled`` (``vision.scene``) marks the body on the move — a camera cut,
+    walking, turning — the rep in progress is abandoned and the rest level learnt again afterwards.
 
     - a rise under ``protocol.min_rep_fraction`` of the set's typical range is sway, not a rep — also
       before the first real rep, when the live tracker could not yet know the athlete's range;
@@ -78,8 +81,15 @@ def track_reps(t: np.ndarray, values: np.ndarray, protocol: ExerciseProtocol) ->
       marked ``incomplete``.
     """
     tracker = TempoTracker(TrackerSettings.for_protocol(protocol))
-    for ti, vi in zip(t, values):
-        tracker.update(float(ti), float(vi))
+    moving = np.zeros(len(t), dtype=bool) if unsettled is None else unsettled
+    was_away = False
+    for ti, vi, away in zip(t, values, moving):
+        if away:
+            if not was_away:
+                tracker.interrupt(float(ti), "the athlete moved (a camera cut, walking or turning away)")
+        else:
+            tracker.update(float(ti), float(vi))
+        was_away = away
     cut = {e.rep.index for e in tracker.finish() if isinstance(e, RepCompleted) and e.rep.eccentric.duration_s == 0}
     reps = [replace(r, incomplete=False) if protocol.is_isometric else r for r in tracker.reps]
     kept = _without_sway(reps, protocol.min_rep_fraction)
@@ -195,7 +205,10 @@ def analyse_track(
     quality gate finds the leg unreliable, the session has no reps and the gate's warnings say why.
     """
     m = _measure(track, protocol, leg, smoothing, damaged)
-    tracked = track_reps(track.t_s, m.signal, protocol) if m.quality.reliable else TrackedReps([], frozenset(), 0)
+    if m.quality.reliable:
+        tracked = track_reps(track.t_s, m.signal, protocol, scene.unsettled(track))
+    else:
+        tracked = TrackedReps([], frozenset(), 0)
     scores = score_reps(tracked.reps, protocol, set(tracked.cut_off))
     return _assemble(track, protocol, m, scores, tracked.abandoned, band, info, source)
 

@@ -154,6 +154,14 @@ class TempoTracker:
         }[self.phase]
         return handler(t_s, value)
 
+    def interrupt(self, t_s: float, reason: str) -> list[TempoEvent]:
+        """The athlete is not settled (a camera cut, walking): drop the rep in progress, forget the rest
+        level, and learn it again from the samples that follow."""
+        events = self._abandon(t_s, reason) if self._rep is not None else []
+        self._rest.clear()
+        self.phase = Phase.REST
+        return events
+
     def finish(self) -> list[TempoEvent]:
         """The stream ended: close the rep in progress.
 
