@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from vision import quality, scene
-from vision.filters import OneEuroFilter, zero_phase_lowpass
+from vision.filters import OneEuroFilter, causal_filter, zero_phase_lowpass
 from vision.protocols import ExerciseProtocol
 from vision.scoring import score_reps, summarise
 from vision.signals import choose_leg, leg_signal, plantarflexion_deg
@@ -53,8 +53,7 @@ def causal_filter_for(protocol: ExerciseProtocol) -> OneEuroFilter:
 def smooth(t: np.ndarray, x: np.ndarray, protocol: ExerciseProtocol, smoothing: Smoothing) -> np.ndarray:
     if smoothing == Smoothing.ZERO_PHASE:
         return zero_phase_lowpass(t, x, OFFLINE_CUTOFF_HZ)
-    f = causal_filter_for(protocol)
-    return np.array([f(float(ti), float(xi)) for ti, xi in zip(t, x)])
+    return causal_filter(t, x, causal_filter_for(protocol))
 
 
 @dataclass(frozen=True)

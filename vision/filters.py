@@ -111,7 +111,8 @@ class OneEuroFilter:
         return self._x
 
 
-def causal_filter(t: np.ndarray, x: np.ndarray, **kwargs) -> np.ndarray:
-    """Run a fresh ``OneEuroFilter`` over a whole array: what the live page would have seen."""
-    f = OneEuroFilter(**kwargs)
+def causal_filter(t: np.ndarray, x: np.ndarray, one_euro: OneEuroFilter | None = None, **kwargs) -> np.ndarray:
+    """Run a fresh ``OneEuroFilter`` (``one_euro``, or one built from ``kwargs``) over a whole array: what
+    the live page would have seen."""
+    f = one_euro if one_euro is not None else OneEuroFilter(**kwargs)
     return np.array([f(float(ti), float(xi)) for ti, xi in zip(t, x)])
