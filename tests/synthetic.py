@@ -95,3 +95,18 @@ def track_from_angles(t: np.ndarray, angle_deg: np.ndarray, width: int = 640, he
     return PoseTrack(
         np.asarray(t, float), np.stack([landmarks_for_angle(a, width, height) for a in angle_deg]), width, height
     )
+
+
+def band_session(good: int, fast_returns: int = 0, protocol: str = "band-tempo", band: str | None = "red", gap_s=2.0):
+    """A scored ``Session`` from a synthetic side view: ``good`` reps on the 1-2-3 tempo, then
+    ``fast_returns`` reps whose return takes 1 s (the athlete tiring)."""
+    from vision.analysis import analyse_track
+    from vision.protocols import load_protocol
+
+    reps = tempo_set(good, rest_s=gap_s)
+    start = reps[-1].edges[3] + gap_s if reps else 2.0
+    for _ in range(fast_returns):
+        reps.append(RepSpec(start, 1.0, 2.0, 1.0))
+        start += 4.0 + gap_s
+    t = uniform_times(start + 3.0)
+    return analyse_track(track_from_angles(t, trace(t, reps)), load_protocol(protocol), band=band)

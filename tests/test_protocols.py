@@ -7,7 +7,7 @@ from vision.protocols import builtin_ids, load_protocol
 
 
 def test_builtins_match_the_prescriptions():
-    assert builtin_ids() == ["band-eccentric", "band-isometric", "band-tempo", "heel-raise"]
+    assert builtin_ids() == ["band-eccentric", "band-isometric", "band-tempo", "heel-raise", "seated-heel-raise"]
     tempo = load_protocol("band-tempo")
     assert tempo.signal == "angle" and tempo.target_s == {"concentric": 1.0, "hold": 2.0, "eccentric": 3.0}
     assert tempo.max_reps == 12

@@ -20,6 +20,7 @@ import signal
 import sys
 from pathlib import Path
 
+from vision.cli_course import COURSE_COMMANDS, add_course_parsers, add_db_option, iso_date
 from vision.errors import CalfcheckError, UsageError
 from vision.outputs import STDOUT, OutputTarget, shown
 from vision.scoring import BANDS
@@ -79,6 +80,10 @@ def _add_batch_parser(sub, protocol_help: str) -> None:
         help="run on a Ray cluster (pip install .[ray]); 'local' starts one on this machine",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--athlete", default=None, help="save each clip to this athlete's record (a manifest's athlete column wins)"
+    )
+    add_db_option(p)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,11 +98,16 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--band", choices=BANDS, default=None, help="the band colour used in this clip")
     score.add_argument("--json", dest="json_out", help="write the calfcheck.score/1 report here ('-': stdout)")
     score.add_argument("--csv", dest="csv_out", help="write one row per rep here ('-': stdout)")
+    score.add_argument("--athlete", default=None, help="save the set to this athlete's record and print the advice")
+    score.add_argument("--date", type=iso_date, default=None, help="the day of the training (default: today)")
+    score.add_argument("--keep-video", action="store_true", help="store the clip too (default: landmarks only)")
+    add_db_option(score)
     trace = sub.add_parser("trace", help="write the per-frame signal trace of one clip")
     trace.add_argument("video")
     _common(trace, protocol_help)
     trace.add_argument("--csv", dest="csv_out", required=True, help="the per-frame CSV ('-': stdout)")
     _add_batch_parser(sub, protocol_help)
+    add_course_parsers(sub)
     return parser
 
 
@@ -141,6 +151,7 @@ def cmd_score(args) -> int:
 
     targets = _targets(args, "json_out", "csv_out")
     checker = _checker(args)
+    store = _open_store(args) if args.athlete else None  # a database problem shows before minutes of work
     session = _run_with_progress(checker, args.video)
     to_stdout = any(t.path is None for t in targets.values())
     print_session(session, Console(stderr=True) if to_stdout else None)  # stdout carries the data then
@@ -148,7 +159,45 @@ def cmd_score(args) -> int:
         targets["json_out"].write(report.to_json(session))
     if "csv_out" in targets:
         targets["csv_out"].write(report.reps_csv(session))
+    if store is not None:
+        with store:
+            _save_scored(store, args, session, Console(stderr=True) if to_stdout else Console())
     return 0
+
+
+def _open_store(args):
+    from vision.store import Store
+
+    store = Store(args.db)
+    store.athlete(args.athlete)  # unknown athlete: one sentence now, not after scoring
+    return store
+
+
+def _save_scored(store, args, session, console) -> None:
+    """File the set in the athlete's record and print the programme's advice for the next session."""
+    from vision.console import print_advice
+    from vision.course import athlete_course
+    from vision.report import settings_key
+    from vision.store.saving import save_session
+
+    name = store.athlete(args.athlete).name
+    saved = save_session(
+        store,
+        name,
+        session,
+        source="cli",
+        clip=args.video,
+        settings=settings_key(args.protocol, args.leg, args.band, args.model),
+        keep_video=args.keep_video,
+        day=args.date,
+    )
+    if saved.duplicate:
+        console.print(f"already saved for {name} (session {saved.session_id}, set {saved.number}): not saved again")
+    else:
+        console.print(f"saved for {name}: session {saved.session_id}, set {saved.number} ({store.where})")
+    leg_course = athlete_course(store, name).legs[session.leg]
+    if leg_course.advice is not None:
+        print_advice(name, session.leg.value, leg_course.advice, console)
 
 
 def cmd_trace(args) -> int:
@@ -177,6 +226,8 @@ def cmd_batch(args: argparse.Namespace) -> int:
             leg=args.leg,
             band=args.band,
             model=args.model,
+            athlete=args.athlete,
+            db=args.db,
         )
     except UsageError as exc:
         print(f"calfcheck batch: {shown(str(exc))}", file=sys.stderr)
@@ -196,7 +247,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-COMMANDS = {"score": cmd_score, "trace": cmd_trace, "batch": cmd_batch}
+COMMANDS = {"score": cmd_score, "trace": cmd_trace, "batch": cmd_batch, **COURSE_COMMANDS}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,4 +1,6 @@
-"""Readable terminal output of a scored session (rich tables). Contract: printing only, no analysis."""
+"""Readable terminal output (rich tables): a scored session, athletes, a course, its history, advice.
+
+Contract: printing only, no analysis and no storage access."""
 
 from __future__ import annotations
 
@@ -39,3 +41,85 @@ def print_session(session: Session, console: Console | None = None) -> None:
     )
     for w in session.quality.warnings:
         console.print(f"[yellow]! {w}[/]")
+
+
+def print_advice(athlete: str, leg: str, advice, console: Console | None = None) -> None:
+    """The programme's advice for the next session, after a set was saved."""
+    console = console or Console()
+    step = advice.next
+    where = f"{step.protocol} on {step.band}" if step.band else step.protocol
+    confirm = " (your therapist confirms)" if advice.needs_confirmation else ""
+    console.print(f"[bold]next session[/] for {athlete}, {leg} leg: {where}{confirm}")
+    console.print(f"  why: {advice.reason}")
+
+
+def print_athletes(athletes, console: Console | None = None) -> None:
+    console = console or Console()
+    if not athletes:
+        console.print("No athletes yet: add one with 'calfcheck athlete add NAME'.")
+        return
+    table = Table()
+    for col in ("athlete", "sessions", "last session"):
+        table.add_column(col)
+    for a in athletes:
+        table.add_row(a.name, str(a.sessions), a.last_day.isoformat() if a.last_day else "-")
+    console.print(table)
+
+
+def print_course(course, console: Console | None = None) -> None:
+    """Each leg's prescription, next-session advice and adherence; then left against right."""
+    console = console or Console()
+    console.print(f"[bold]{course.athlete.name}[/]")
+    if not course.active_legs:
+        console.print("No prescription and no session yet.")
+    for c in course.active_legs:
+        p = c.prescription
+        now = f"{c.step.protocol} on {c.step.band or 'no band'}"
+        per_week = (
+            f", {p.sessions_per_week}× a week since {p.start_date}" if p else " (no prescription: latest session)"
+        )
+        console.print(f"\n[bold]{c.leg.value} leg[/]: {now}{per_week}; {len(c.sessions)} sessions")
+        if c.advice:
+            step = c.advice.next
+            where = f"{step.protocol} on {step.band}" if step.band else step.protocol
+            confirm = " (your therapist confirms)" if c.advice.needs_confirmation else ""
+            console.print(f"  next session: [bold]{where}[/]{confirm} — {c.advice.reason}")
+        if c.adherence and c.adherence.weeks:
+            recent = ", ".join(f"{w.label} {w.sessions}/{w.target}" for w in c.adherence.weeks[-4:])
+            console.print(
+                f"  adherence: {c.adherence.share_met:.0%} of weeks on target; streak {c.adherence.streak_weeks} "
+                f"weeks; longest gap {c.adherence.longest_gap_weeks} weeks; recent: {recent}"
+            )
+    cmp = course.comparison
+    if cmp.left.day and cmp.right.day:
+        table = Table(title="left vs right (latest session of each)")
+        for col in ("", "left", "right", "symmetry %"):
+            table.add_column(col, justify="right")
+        for key, label in (
+            ("reps_on_tempo", "reps on tempo"),
+            ("longest_hold_s", "longest hold s"),
+            ("range_deg", "range °"),
+        ):
+            sym = cmp.symmetry_pct[key]
+            table.add_row(
+                label,
+                str(getattr(cmp.left, key) if getattr(cmp.left, key) is not None else "-"),
+                str(getattr(cmp.right, key) if getattr(cmp.right, key) is not None else "-"),
+                f"{sym:.0f}" if sym is not None else "-",
+            )
+        console.print(table)
+
+
+def print_history(name: str, rows: list[dict], console: Console | None = None) -> None:
+    console = console or Console()
+    if not rows:
+        console.print(f"{name}: no sessions yet.")
+        return
+    table = Table(title=f"{name}: {len(rows)} sessions")
+    columns = ("date", "source", "protocol", "leg", "band", "sets", "reps", "reps_on_tempo", "longest_hold_s",
+               "mean_score", "advice")  # fmt: skip
+    for col in columns:
+        table.add_column(col.replace("_", " "), overflow="fold")
+    for r in rows:
+        table.add_row(*("-" if r[c] is None else str(r[c]) for c in columns))
+    console.print(table)

@@ -7,13 +7,15 @@ Contract: ``run_batch(inputs, out, protocol=..., workers=..., resume=..., ray_ad
   ``summary.csv`` and ``reps.csv`` (``tables``). The driver writes every file atomically. Before anything
   is scored, ``out`` is proved writable and no file in it that calfcheck did not write will be replaced.
 - ``resume`` skips clips whose JSON exists with the same content hash and settings.
+- A clip with an athlete (the manifest's column, or ``athlete``) is saved to that athlete's record in the
+  database ``db`` (``records``); saving the same clip with the same settings twice stores it once.
 - One bad clip never stops the batch (``worker.score_clip`` turns its error into its result).
 - ``ray_address`` runs the same task on a Ray cluster (``ray_runner``), else a local process pool
   (``runners``) of at most as many workers as cores and memory allow (``workers``).
 - Returns a ``BatchResult`` (summary rows and notes for the user); raises ``UsageError`` for unusable
   input.
 Modules: jobs (inputs), worker (per-clip task), workers (how many), runners / ray_runner (how tasks run),
-tables, progress. The command line (argparse) lives in ``vision.cli``.
+tables, progress, records (athletes' records). The command line (argparse) lives in ``vision.cli``.
 """
 
 from __future__ import annotations
@@ -25,9 +27,10 @@ from pathlib import Path
 
 from vision.batch.jobs import ClipJob, already_done, collect_jobs
 from vision.batch.progress import BatchProgress
+from vision.batch.records import AthleteRecords
 from vision.batch.runners import run_local
 from vision.batch.tables import TABLE_NAMES, check_tables_are_ours, write_tables
-from vision.batch.worker import score_clip
+from vision.batch.worker import LANDMARKS_KEY, score_clip
 from vision.batch.workers import plan_workers
 from vision.errors import OutputError, ProtocolError, UsageError
 from vision.outputs import probe_folder, write_atomic
@@ -58,8 +61,10 @@ def run_batch(
     leg: str = "auto",
     band: str | None = None,
     model: str | None = None,
+    athlete: str | None = None,
+    db: str | None = None,
 ) -> BatchResult:
-    """Score every clip and write ``out``."""
+    """Score every clip and write ``out``; clips with an athlete are also saved to that athlete's record."""
     try:
         load_protocol(protocol)  # a bad protocol is a usage error, found before any work
     except ProtocolError as exc:
@@ -72,15 +77,21 @@ def run_batch(
     except OutputError as exc:
         raise UsageError(str(exc)) from None
     notes: list[str] = []
-    jobs = collect_jobs(inputs, out, protocol=protocol, leg=leg, band=band, model=model, warnings=notes)
+    jobs = collect_jobs(
+        inputs, out, protocol=protocol, leg=leg, band=band, model=model, warnings=notes, athlete=athlete
+    )
     if not jobs:
         raise UsageError("no video files found in the inputs")
     check_tables_are_ours(out)
+    records = AthleteRecords.open(jobs, db)  # unknown athletes and database problems: before any work
     todo = [j for j in jobs if not (resume and already_done(j, out))]
     progress = BatchProgress(len(todo), quiet)
 
     def on_result(job: ClipJob, result: dict) -> None:
+        landmarks = result.pop(LANDMARKS_KEY, None)
         _write_result(out, job, result)
+        if records is not None:
+            records.save(job, result, landmarks, notes)
         progress.done(result)
 
     try:
@@ -95,4 +106,6 @@ def run_batch(
             run_local(todo, score_clip, on_result, workers=plan.workers)
     finally:
         progress.close()
+        if records is not None:
+            records.close()
     return BatchResult(write_tables(jobs, out), notes)

@@ -3,7 +3,8 @@
 Contract: ``collect_jobs(inputs, out, protocol=..., leg=..., band=..., model=...)`` turns files,
 folders (searched recursively for videos, and for stills and broken links with a video-like name, which
 get an error row rather than silence), globs and manifest CSVs into ``ClipJob``s, one per distinct clip
-and settings. Manifests: columns path, athlete, leg, protocol, band; empty cells fall back to the
+and settings. Manifests: columns path, athlete, leg, protocol, band, date (the training day, ISO
+2026-11-30, for saving to an athlete's record); empty cells fall back to the
 command's options; relative paths are relative to the manifest; UTF-8 with or without a byte-order mark,
 else Windows-1252 (what Excel saves) with a warning; leg and band are case-insensitive.
 
@@ -25,16 +26,17 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from vision.errors import UsageError
 from vision.outputs import shown
-from vision.report import SCHEMA
+from vision.report import SCHEMA, settings_key
 
 VIDEO_EXTENSIONS = {".mp4", ".mov", ".avi", ".webm", ".mkv", ".m4v", ".3gp", ".mts"}
 # Not videos, but what people drop into a clips folder by mistake: they get a row that says so.
 STILL_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".heic", ".webp", ".bmp", ".tif", ".tiff"}
-MANIFEST_COLUMNS = {"path", "athlete", "leg", "protocol", "band"}
+MANIFEST_COLUMNS = {"path", "athlete", "leg", "protocol", "band", "date"}
 RESERVED_NAMES = {"summary.json"}
 MAX_STEM = 150  # result names stay far below 255 bytes, whatever the clip is called
 LEGACY_ENCODING = "cp1252"  # Excel's "CSV" on Western Windows
@@ -49,9 +51,11 @@ class ClipJob:
     band: str | None
     athlete: str
     model: str | None = None
+    day: str | None = None  # ISO date of the training, when the manifest says
+    keep_landmarks: bool = False  # the result carries the landmarks, for saving to the athlete's record
 
     def settings_key(self) -> str:
-        return f"{self.protocol}|{self.leg}|{self.band or ''}|{self.model or ''}"
+        return settings_key(self.protocol, self.leg, self.band, self.model)
 
 
 def file_sha256(path: str) -> str:
@@ -107,6 +111,14 @@ def _read_manifest(path: Path, defaults: dict, warnings: list[str]) -> list[dict
             continue  # Excel leaves blank lines at the end
         clip = Path(_cell(row, "path"))
         clip = clip if clip.is_absolute() else path.parent / clip
+        day = _cell(row, "date")
+        if day:
+            try:
+                date.fromisoformat(day)
+            except ValueError:
+                raise UsageError(
+                    f"{shown(path.name)}, line {reader.line_num}: date '{day}' is not a date like 2026-11-30"
+                ) from None
         rows.append(
             {
                 "path": str(clip),
@@ -114,6 +126,7 @@ def _read_manifest(path: Path, defaults: dict, warnings: list[str]) -> list[dict
                 "leg": _cell(row, "leg").lower() or defaults["leg"],
                 "protocol": _cell(row, "protocol") or defaults["protocol"],
                 "band": _cell(row, "band").lower() or defaults["band"],
+                "day": day or None,
             }
         )
     return rows
@@ -121,7 +134,7 @@ def _read_manifest(path: Path, defaults: dict, warnings: list[str]) -> list[dict
 
 def _entries(inputs: list[str], defaults: dict, warnings: list[str]) -> list[dict]:
     def plain(path: str) -> dict:
-        return {"path": path, "athlete": "", **defaults}
+        return {"path": path, "athlete": "", "day": None, **defaults}
 
     entries: list[dict] = []
     for item in inputs:
@@ -208,8 +221,13 @@ def collect_jobs(
     band: str | None = None,
     model: str | None = None,
     warnings: list[str] | None = None,
+    athlete: str | None = None,
 ) -> list[ClipJob]:
-    """The batch's jobs; ``warnings`` (if given) receives sentences about inputs read with a fallback."""
+    """The batch's jobs; ``warnings`` (if given) receives sentences about inputs read with a fallback.
+
+    ``athlete`` is the record for clips whose manifest row names none; a job with an athlete carries its
+    landmarks back (``keep_landmarks``) so the driver can save it.
+    """
     defaults = {"protocol": protocol, "leg": leg, "band": band}
     warnings = warnings if warnings is not None else []
     seen, jobs, taken = set(), [], set()
@@ -220,7 +238,10 @@ def collect_jobs(
         seen.add(key)
         name = _result_name(e["path"], out, taken)
         taken.add(name)
-        jobs.append(ClipJob(e["path"], name, e["protocol"], e["leg"], e["band"] or None, e["athlete"], model))
+        who = e["athlete"] or athlete or ""
+        jobs.append(
+            ClipJob(e["path"], name, e["protocol"], e["leg"], e["band"] or None, who, model, e["day"], bool(who))
+        )
     return jobs
 
 

@@ -3,7 +3,9 @@
 Contract: ``score_clip(job) -> dict`` never raises for a bad clip: the error becomes the result
 (``status: error`` and a one-line message). The dict is the ``calfcheck.score/1`` report plus ``status``,
 ``path``, ``input_path`` (absolute: the clip this result belongs to), ``athlete``, ``settings``,
-``input_sha256``, ``frames`` and ``seconds``. It writes nothing: the driver writes every file.
+``input_sha256``, ``frames`` and ``seconds``; for a job with ``keep_landmarks``, also the compressed
+landmarks under ``LANDMARKS_KEY`` (never written to the JSON). It writes nothing: the driver writes every
+file and saves to the database.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from vision.outputs import shown
 from vision.report import SCHEMA
 from vision.scoring import BANDS
 from vision.types import leg_from_option
+
+LANDMARKS_KEY = "_landmarks"
 
 
 def score_clip(job: ClipJob) -> dict:
@@ -48,6 +52,10 @@ def score_clip(job: ClipJob) -> dict:
         checker = FormChecker(load_protocol(job.protocol), leg, job.band, job.model)
         session = checker.run_video(job.path)
         result = {**base, **session_to_dict(session), "status": "ok", "frames": len(session.track)}
+        if job.keep_landmarks:  # for the athlete's record; the driver takes it out before writing the JSON
+            from vision.store.landmarks import pack
+
+            result[LANDMARKS_KEY] = pack(session.track)
     except CalfcheckError as exc:
         result = {**base, "status": "error", "error": str(exc), "frames": 0}
     except OSError as exc:

@@ -1,0 +1,174 @@
+"""The command line's course commands: ``athlete add|list|show|prescribe``, ``history`` and ``report``.
+
+Contract: every command takes ``--db URL`` (else ``CALFCHECK_DB``, else SQLite in the user's data
+folder). ``athlete add NAME [--leg left|right|both --protocol ID --band COLOUR --per-week N]`` adds an
+athlete and, with ``--band``/``--protocol``, a prescription; ``athlete prescribe`` changes one (the old
+stays in the history); ``athlete show NAME`` prints each leg's prescription, advice and adherence;
+``history NAME [--leg] [--csv OUT]`` one row per session; ``report NAME --pdf OUT`` the PDF progress
+report. A database problem (locked, read-only, newer, unreachable), an unknown or duplicate athlete:
+one sentence on stderr and exit 1 (``StoreError`` is a ``CalfcheckError``). ``score --athlete`` lives
+in ``vision.cli`` and saves through ``save_scored``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+
+from vision.outputs import OutputTarget
+from vision.scoring import BANDS
+from vision.types import Leg
+
+LEG_CHOICES = ("left", "right", "both")
+
+
+def add_db_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", default=None, metavar="URL", help="database URL (default: CALFCHECK_DB, else SQLite)")
+
+
+def iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-11-30") from None
+
+
+def per_week(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if not 1 <= value <= 14:
+        raise argparse.ArgumentTypeError("sessions per week must be from 1 to 14")
+    return value
+
+
+def _prescription_options(p: argparse.ArgumentParser, required: bool) -> None:
+    p.add_argument("--leg", choices=LEG_CHOICES, default="both", help="which leg the prescription is for")
+    p.add_argument("--protocol", default=None if not required else "band-tempo", help="protocol id or .toml file")
+    p.add_argument("--band", choices=BANDS, default=None, help="band colour")
+    p.add_argument("--per-week", type=per_week, default=2, help="sessions per week (default 2)")
+    p.add_argument("--start", type=iso_date, default=None, help="first day of the prescription (default today)")
+
+
+def add_course_parsers(sub) -> None:
+    athlete = sub.add_parser("athlete", help="add, list and show athletes; change a prescription")
+    verbs = athlete.add_subparsers(dest="verb", required=True)
+    add = verbs.add_parser("add", help="add an athlete (optionally with a prescription)")
+    add.add_argument("name")
+    _prescription_options(add, required=False)
+    add_db_option(add)
+    lst = verbs.add_parser("list", help="every athlete, with sessions and last session day")
+    add_db_option(lst)
+    show = verbs.add_parser("show", help="an athlete's prescriptions, next-session advice and adherence")
+    show.add_argument("name")
+    add_db_option(show)
+    pres = verbs.add_parser("prescribe", help="change an athlete's prescription (the change is recorded)")
+    pres.add_argument("name")
+    _prescription_options(pres, required=True)
+    pres.add_argument("--reason", default="", help="why (shown in the history)")
+    add_db_option(pres)
+
+    history = sub.add_parser("history", help="one row per session of an athlete")
+    history.add_argument("name")
+    history.add_argument("--leg", choices=("left", "right"), default=None)
+    history.add_argument("--csv", dest="csv_out", default=None, help="write the rows as CSV here ('-': stdout)")
+    add_db_option(history)
+
+    report = sub.add_parser("report", help="an athlete's PDF progress report")
+    report.add_argument("name")
+    report.add_argument("--pdf", dest="pdf_out", required=True, help="where to write the PDF")
+    add_db_option(report)
+
+
+def _legs(choice: str) -> list[Leg]:
+    return [Leg.LEFT, Leg.RIGHT] if choice == "both" else [Leg(choice)]
+
+
+def _protocol_text(ref: str) -> tuple[str, str | None]:
+    """A protocol reference as (id, TOML text for a therapist's own file, else None); validated."""
+    from pathlib import Path
+
+    from vision.protocols import load_protocol
+
+    protocol = load_protocol(ref)
+    if ref.endswith(".toml"):
+        return protocol.id, Path(ref).read_text(encoding="utf-8")
+    return protocol.id, None
+
+
+def cmd_athlete(args) -> int:
+    from rich.console import Console
+
+    from vision.console import print_athletes, print_course
+    from vision.course import athlete_course
+    from vision.store import Store
+
+    console = Console()
+    with Store(args.db) as store:
+        if args.verb == "add":
+            info = store.add_athlete(args.name)
+            console.print(f"added athlete [bold]{info.name}[/] ({store.where})")
+            if args.band or args.protocol:
+                protocol, toml = _protocol_text(args.protocol or "band-tempo")
+                for leg in _legs(args.leg):
+                    store.prescribe(
+                        info.name, leg, protocol, args.band, sessions_per_week=args.per_week, start=args.start,
+                        changed_by="therapist", reason="first prescription", protocol_toml=toml,
+                    )  # fmt: skip
+                console.print(
+                    f"prescribed {protocol} on {args.band or 'no band'}, {args.per_week}× a week ({args.leg})"
+                )
+        elif args.verb == "list":
+            print_athletes(store.athletes(), console)
+        elif args.verb == "show":
+            print_course(athlete_course(store, args.name), console)
+        elif args.verb == "prescribe":
+            protocol, toml = _protocol_text(args.protocol)
+            for leg in _legs(args.leg):
+                store.prescribe(
+                    args.name, leg, protocol, args.band, sessions_per_week=args.per_week, start=args.start,
+                    changed_by="therapist", reason=args.reason, protocol_toml=toml,
+                )  # fmt: skip
+            console.print(f"{args.name}: now {protocol} on {args.band or 'no band'} ({args.leg})")
+    return 0
+
+
+def cmd_history(args) -> int:
+    from rich.console import Console
+
+    from vision.console import print_history
+    from vision.course import HISTORY_COLUMNS, athlete_course, history_rows
+    from vision.report import csv_text
+    from vision.store import Store
+
+    target = OutputTarget.prepare(args.csv_out) if args.csv_out else None
+    with Store(args.db) as store:
+        course = athlete_course(store, args.name)
+    rows = history_rows(course, Leg(args.leg) if args.leg else None)
+    if target is not None:
+        target.write(csv_text(rows, HISTORY_COLUMNS))
+    if target is None or target.path is not None:
+        print_history(course.athlete.name, rows, Console())
+    return 0
+
+
+def cmd_report(args) -> int:
+    from vision.course import athlete_course
+    from vision.pdf_report import course_pdf
+    from vision.store import Store
+
+    target = OutputTarget.prepare(args.pdf_out)
+    if target.path is None:
+        from vision.errors import UsageError
+
+        raise UsageError("a PDF needs a file name, not '-'")
+    with Store(args.db) as store:
+        course = athlete_course(store, args.name)
+        pdf = course_pdf(course)
+    target.write(pdf)
+    print(f"wrote the progress report of {course.athlete.name} to {args.pdf_out}")
+    return 0
+
+
+COURSE_COMMANDS = {"athlete": cmd_athlete, "history": cmd_history, "report": cmd_report}

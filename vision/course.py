@@ -1,0 +1,125 @@
+"""An athlete's course: the stored sessions read through the programme's rules, per leg.
+
+Contract: ``athlete_course(store, name, rules=None, today=None) -> Course`` gathers, for each leg, the
+current prescription (or, without one, the step of the latest session), every session, the advice for
+the next session with its reason, adherence per ISO week, and the ladder over time; plus left against
+right. ``history_rows(course, leg=None)`` is the one-row-per-session table the CLI, the app and the PDF
+show (``HISTORY_COLUMNS``), each row with the advice as it stood after that session. Reads only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from vision.programme import ProgrammeRules, load_programme
+from vision.progression import (
+    Adherence,
+    Advice,
+    LegComparison,
+    Step,
+    adherence,
+    advise,
+    compare_legs,
+)
+from vision.store.repository import AthleteInfo, PrescriptionInfo, SessionInfo, Store
+from vision.types import Leg
+
+HISTORY_COLUMNS = [
+    "date",
+    "source",
+    "protocol",
+    "leg",
+    "band",
+    "sets",
+    "reps",
+    "reps_on_tempo",
+    "longest_hold_s",
+    "mean_score",
+    "range_deg",
+    "reviewed",
+    "advice",
+]
+
+
+@dataclass(frozen=True)
+class LegCourse:
+    leg: Leg
+    prescription: PrescriptionInfo | None
+    step: Step | None  # what the athlete is on now
+    sessions: tuple[SessionInfo, ...]
+    advice: Advice | None  # for the next session; None with no step at all
+    advice_after: tuple[Advice, ...]  # per session: the advice as it stood after it
+    adherence: Adherence | None
+
+
+@dataclass(frozen=True)
+class Course:
+    athlete: AthleteInfo
+    legs: dict[Leg, LegCourse]
+    comparison: LegComparison
+    rules: ProgrammeRules
+
+    @property
+    def active_legs(self) -> list[LegCourse]:
+        return [c for c in self.legs.values() if c.step is not None]
+
+
+def _leg_course(store: Store, name: str, leg: Leg, rules: ProgrammeRules, today: date) -> LegCourse:
+    prescription = store.prescription(name, leg)
+    sessions = tuple(store.sessions(name, leg))
+    results = [s.result for s in sessions]
+    advice_after = tuple(advise(results[: i + 1], Step(s.protocol, s.band), rules) for i, s in enumerate(sessions))
+    if prescription is not None:
+        step = Step(prescription.protocol, prescription.band)
+    elif sessions:
+        step = Step(sessions[-1].protocol, sessions[-1].band)
+    else:
+        step = None
+    advice = advise(results, step, rules) if step else None
+    kept = None
+    if step is not None:
+        per_week = prescription.sessions_per_week if prescription else rules.default_sessions_per_week
+        start = prescription.start_date if prescription else sessions[0].day
+        if sessions:
+            start = min(start, sessions[0].day)
+        kept = adherence([s.day for s in sessions], per_week, start, today)
+    return LegCourse(leg, prescription, step, sessions, advice, advice_after, kept)
+
+
+def athlete_course(store: Store, name: str, rules: ProgrammeRules | None = None, today: date | None = None) -> Course:
+    rules = rules or load_programme()
+    today = today or date.today()
+    athlete = store.athlete(name)
+    legs = {leg: _leg_course(store, athlete.name, leg, rules, today) for leg in (Leg.LEFT, Leg.RIGHT)}
+    results = [s.result for c in legs.values() for s in c.sessions]
+    return Course(athlete, legs, compare_legs(results), rules)
+
+
+def history_rows(course: Course, leg: Leg | None = None) -> list[dict]:
+    rows = []
+    for c in course.legs.values():
+        if leg is not None and c.leg != leg:
+            continue
+        for session, advice in zip(c.sessions, c.advice_after):
+            r = session.result
+            rows.append(
+                {
+                    "date": session.day.isoformat(),
+                    "source": session.source,
+                    "protocol": session.protocol,
+                    "leg": session.leg.value,
+                    "band": session.band or "",
+                    "sets": len(session.sets),
+                    "reps": sum(s.reps for s in r.sets),
+                    "reps_on_tempo": sum(s.reps_on_tempo for s in r.sets),
+                    "longest_hold_s": round(r.longest_hold_s, 1),
+                    "mean_score": r.mean_score,
+                    "range_deg": r.mean_range_deg,
+                    "reviewed": "yes" if session.reviewed else "no",
+                    "advice": advice.reason,
+                    "_session_id": session.id,
+                }
+            )
+    rows.sort(key=lambda row: (row["date"], row["_session_id"]))
+    return rows

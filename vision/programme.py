@@ -1,0 +1,148 @@
+"""The programme's rules (``programme.toml``), validated and loaded into a frozen dataclass.
+
+Contract: ``load_programme(path=None)`` reads the built-in ``vision/programme.toml``, or a therapist's
+copy given as ``path`` or in ``CALFCHECK_PROGRAMME``, and returns ``ProgrammeRules``; a malformed file
+raises ``ProtocolError`` listing every bad key at once (pydantic). Protocol ids named in the file must
+be built-in protocols. ``vision.progression`` applies the rules; nothing else interprets them.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from vision.errors import ProtocolError
+
+BUILTIN_PROGRAMME = Path(__file__).resolve().parent / "programme.toml"
+_STRICT = ConfigDict(extra="forbid")
+Count = Annotated[int, Field(ge=1, le=200)]
+Seconds = Annotated[float, Field(gt=0, le=600, allow_inf_nan=False)]
+
+
+class _Ladder(BaseModel):
+    model_config = _STRICT
+    bands: list[str] = Field(min_length=1)
+    after_bands: list[str] = []
+
+
+class _Versions(BaseModel):
+    model_config = _STRICT
+    order: list[str] = Field(min_length=1)
+    ready_at_band: str
+    restart_bands_lighter: Annotated[int, Field(ge=0, le=10)] = 1
+
+
+class _Tempo(BaseModel):
+    model_config = _STRICT
+    reps_to_move_up: Count
+    sessions_in_a_row: Count
+    half_step_within_reps: Annotated[int, Field(ge=0, le=50)]
+    min_reps_on_tempo: Annotated[int, Field(ge=0, le=200)]
+
+
+class _Isometric(BaseModel):
+    model_config = _STRICT
+    hold_to_move_up_s: Seconds
+    sessions_in_a_row: Count
+    half_step_within_s: Annotated[float, Field(ge=0, le=600)]
+    min_hold_s: Annotated[float, Field(ge=0, le=600)]
+
+
+class _Fatigue(BaseModel):
+    model_config = _STRICT
+    score_collapse_ratio: Annotated[float, Field(gt=0, le=1)]
+
+
+class _Failing(BaseModel):
+    model_config = _STRICT
+    sessions_to_step_back: Count
+
+
+class _Adherence(BaseModel):
+    model_config = _STRICT
+    default_sessions_per_week: Annotated[int, Field(ge=1, le=14)]
+
+
+class _ProgrammeFile(BaseModel):
+    model_config = _STRICT
+    ladder: _Ladder
+    versions: _Versions
+    tempo: _Tempo
+    isometric: _Isometric
+    fatigue: _Fatigue
+    failing: _Failing
+    adherence: _Adherence
+
+    @model_validator(mode="after")
+    def _consistent(self) -> _ProgrammeFile:
+        if self.versions.ready_at_band not in self.ladder.bands:
+            raise ValueError(f"versions.ready_at_band '{self.versions.ready_at_band}' is not one of ladder.bands")
+        return self
+
+
+@dataclass(frozen=True)
+class ProgrammeRules:
+    """Every rule of the programme as a named number (documented in ``programme.toml``)."""
+
+    bands: tuple[str, ...]
+    after_bands: tuple[str, ...]
+    versions: tuple[str, ...]
+    version_ready_at_band: str
+    version_restart_bands_lighter: int
+    reps_to_move_up: int
+    tempo_sessions_in_a_row: int
+    half_step_within_reps: int
+    min_reps_on_tempo: int
+    hold_to_move_up_s: float
+    isometric_sessions_in_a_row: int
+    half_step_within_s: float
+    min_hold_s: float
+    score_collapse_ratio: float
+    sessions_to_step_back: int
+    default_sessions_per_week: int
+
+
+def load_programme(path: str | os.PathLike | None = None) -> ProgrammeRules:
+    from vision.protocols import builtin_ids
+
+    path = Path(path or os.environ.get("CALFCHECK_PROGRAMME") or BUILTIN_PROGRAMME)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ProtocolError(f"programme file {path.name}: {exc.strerror or exc}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ProtocolError(f"{path.name}: not valid TOML ({exc})") from None
+    try:
+        f = _ProgrammeFile.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'file'}: {e['msg']}" for e in exc.errors(include_url=False)
+        )
+        raise ProtocolError(f"{path.name}: {problems}") from None
+    known = set(builtin_ids())
+    unknown = [p for p in (*f.versions.order, *f.ladder.after_bands) if p not in known]
+    if unknown:
+        raise ProtocolError(f"{path.name}: unknown protocol ids {', '.join(unknown)}; use {', '.join(sorted(known))}")
+    return ProgrammeRules(
+        bands=tuple(f.ladder.bands),
+        after_bands=tuple(f.ladder.after_bands),
+        versions=tuple(f.versions.order),
+        version_ready_at_band=f.versions.ready_at_band,
+        version_restart_bands_lighter=f.versions.restart_bands_lighter,
+        reps_to_move_up=f.tempo.reps_to_move_up,
+        tempo_sessions_in_a_row=f.tempo.sessions_in_a_row,
+        half_step_within_reps=f.tempo.half_step_within_reps,
+        min_reps_on_tempo=f.tempo.min_reps_on_tempo,
+        hold_to_move_up_s=f.isometric.hold_to_move_up_s,
+        isometric_sessions_in_a_row=f.isometric.sessions_in_a_row,
+        half_step_within_s=f.isometric.half_step_within_s,
+        min_hold_s=f.isometric.min_hold_s,
+        score_collapse_ratio=f.fatigue.score_collapse_ratio,
+        sessions_to_step_back=f.failing.sessions_to_step_back,
+        default_sessions_per_week=f.adherence.default_sessions_per_week,
+    )
