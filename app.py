@@ -12,6 +12,8 @@ pages = st.navigation(
     [
         st.Page("app_pages/live.py", title="Live coaching", icon=":material/videocam:", url_path="live", default=True),
         st.Page("app_pages/review.py", title="Clip review", icon=":material/stethoscope:", url_path="review"),
+        st.Page("app_pages/progress.py", title="Progress", icon=":material/trending_up:", url_path="progress"),
+        st.Page("app_pages/queue.py", title="Review queue", icon=":material/inbox:", url_path="queue"),
     ]
 )
 pages.run()

@@ -16,6 +16,7 @@ import av
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
+from app_pages.records import DraftStore, save_panel
 from app_pages.tempo_guide import guide_html
 from app_pages.ui import Prescription, header, prescription_picker, summary_block
 from vision import report
@@ -25,6 +26,7 @@ from vision.pipeline import LiveCoach
 from vision.scoring import describe_rep
 from vision.types import Frame
 
+DRAFTS = DraftStore()
 PHASE_CSS = {phase.name: "#{:02x}{:02x}{:02x}".format(*rgb) for phase, rgb in PHASE_COLOURS.items()}
 
 
@@ -158,3 +160,19 @@ if not playing and holder.coach is not None and holder.coach.scores:
     st.download_button(
         "Download JSON report", report.to_json(session), file_name="calfcheck-live.json", mime="application/json"
     )
+    # Kept as a draft at once: a refreshed browser finds it below, until it is saved or discarded.
+    draft_id = st.session_state.get("live_draft_for")
+    if draft_id is None or draft_id[0] is not holder.coach:
+        st.session_state["live_draft_for"] = (holder.coach, DRAFTS.put(session))
+
+drafts = DRAFTS.list()
+if drafts and not playing:
+    st.subheader("Sets not saved yet")
+    for draft in drafts:
+        when = time.strftime("%H:%M", time.localtime(draft.finished_at))
+        with st.expander(f"Set finished at {when}: {draft.reps} reps ({draft.protocol})", expanded=True):
+            save_panel(DRAFTS.item(draft.name), source="live", key=f"draft-{draft.name}",
+                       on_saved=lambda stem=draft.name: DRAFTS.discard(stem))  # fmt: skip
+            if st.button("Discard this set", key=f"discard-{draft.name}"):
+                DRAFTS.discard(draft.name)
+                st.rerun()

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
 from app_pages.charts import signal_figure
+from app_pages.records import SetToSave, save_panel
+from app_pages.rep_view import highlight_faults, rep_table
 from app_pages.ui import Prescription, header, prescription_picker, summary_block
 from app_pages.uploads import StoredClip, UploadStore
 from vision import report
 from vision.errors import CalfcheckError
 from vision.pipeline import FormChecker
 from vision.render import render_annotated
-from vision.scoring import describe_rep
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_videos"
@@ -53,31 +53,6 @@ def annotated_video(clip: StoredClip, session, p: Prescription) -> bytes:
         finally:
             bar.empty()
     return cache[key]
-
-
-def rep_table(session) -> pd.DataFrame:
-    rows = []
-    for s in session.scores:
-        d = report.rep_to_dict(session, s)
-        rows.append(
-            {
-                "rep": d["index"],
-                "start s": d["start_s"],
-                "push s": d["concentric_s"],
-                "hold s": d["hold_s"],
-                "return s": d["eccentric_s"],
-                "peak °": d["peak_deg"],
-                "range °": d["rom_deg"],
-                "score": d["score"],
-                "faults": describe_rep(s),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def highlight_faults(row: pd.Series) -> list[str]:
-    bad = row["faults"] != "on target"
-    return ["background-color: #fde8e8; color: #8a1c1c" if bad else "background-color: #eaf6ee"] * len(row)
 
 
 header("Clip review", "Upload a recorded set and see every rep's push, hold and return against the prescription.")
@@ -138,3 +113,7 @@ if clip_bytes is not None:
     d2.download_button("Download CSV", report.reps_csv(session), file_name=f"{stem}-reps.csv", mime="text/csv")
     if video is not None:
         d3.download_button("Download annotated video", video, file_name=f"{stem}-annotated.mp4", mime="video/mp4")
+    if session.finished_scores:
+        save_panel(
+            SetToSave.from_session(session, clip=clip.path, content_hash=clip.digest), source="upload", key="review"
+        )

@@ -31,7 +31,8 @@ CLIP = REMIX / "tempo_123_x4.mp4"
 def app_url(tmp_path_factory):
     port = free_port()
     log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    db = tmp_path_factory.mktemp("records") / "calfcheck.db"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "CALFCHECK_DB": f"sqlite:///{db}"}
     try:
         proc = start_app(port, log, "--server.address", "127.0.0.1", "--server.headless", "true", env=env)
     except RuntimeError as exc:

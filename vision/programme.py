@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from vision.errors import ProtocolError
 
@@ -78,11 +78,14 @@ class _ProgrammeFile(BaseModel):
     failing: _Failing
     adherence: _Adherence
 
-    @model_validator(mode="after")
-    def _consistent(self) -> _ProgrammeFile:
-        if self.versions.ready_at_band not in self.ladder.bands:
-            raise ValueError(f"versions.ready_at_band '{self.versions.ready_at_band}' is not one of ladder.bands")
-        return self
+
+def _cross_checks(data: dict) -> list[str]:
+    """Rules between keys, checked on the raw file so they are reported along with every key's own error."""
+    bands = (data.get("ladder") or {}).get("bands")
+    ready = (data.get("versions") or {}).get("ready_at_band")
+    if isinstance(bands, list) and ready is not None and ready not in bands:
+        return [f"versions.ready_at_band: must be one of ladder.bands (got '{ready}')"]
+    return []
 
 
 @dataclass(frozen=True)
@@ -117,13 +120,15 @@ def load_programme(path: str | os.PathLike | None = None) -> ProgrammeRules:
         raise ProtocolError(f"programme file {path.name}: {exc.strerror or exc}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ProtocolError(f"{path.name}: not valid TOML ({exc})") from None
+    problems = _cross_checks(data)
     try:
         f = _ProgrammeFile.model_validate(data)
     except ValidationError as exc:
-        problems = "; ".join(
+        problems = [
             f"{'.'.join(str(p) for p in e['loc']) or 'file'}: {e['msg']}" for e in exc.errors(include_url=False)
-        )
-        raise ProtocolError(f"{path.name}: {problems}") from None
+        ] + problems
+    if problems:
+        raise ProtocolError(f"{path.name}: {'; '.join(problems)}")
     known = set(builtin_ids())
     unknown = [p for p in (*f.versions.order, *f.ladder.after_bands) if p not in known]
     if unknown:

@@ -4,7 +4,8 @@ Contract: ``render_annotated(video_path, session, out_path, progress)`` decodes 
 stream, memory stays flat), draws each frame with the session's landmarks and final phases, and
 encodes H.264 (libx264, yuv420p, ``+faststart`` so playback starts before the download ends) through
 PyAV's bundled FFmpeg. OpenCV's mp4v is not used: browsers do not play it. The file is written
-atomically.
+atomically. ``render_landmarks(session, out_path, progress)`` draws the same overlay on a plain
+background from the landmarks alone, for a stored session whose video was not kept.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
 
@@ -40,11 +41,41 @@ def _phase_timeline(session: Session):
         yield ph, elapsed, goal, int((ends <= ti).sum())
 
 
+PLAIN_BACKGROUND = 246  # light grey: the stored landmarks drawn where there is no video
+
+
 def render_annotated(
     video_path: str | os.PathLike,
     session: Session,
     out_path: str | os.PathLike,
     progress: Callable[[float], None] | None = None,
+) -> Path:
+    """The clip's own frames with the overlay drawn on them."""
+    frames = ((f.index, f.image, f.t_s) for f in iter_frames(video_path, max_side=RENDER_MAX_SIDE))
+    return _render(frames, session, out_path, progress)
+
+
+def _plain_frames(session: Session) -> Iterator[tuple[int, np.ndarray, float]]:
+    track = session.track
+    scale = min(1.0, RENDER_MAX_SIDE / max(track.width, track.height, 1))
+    w, h = max(2, round(track.width * scale)), max(2, round(track.height * scale))
+    blank = np.full((h, w, 3), PLAIN_BACKGROUND, np.uint8)
+    for i, t in enumerate(track.t_s):
+        yield i, blank.copy(), float(t)
+
+
+def render_landmarks(
+    session: Session, out_path: str | os.PathLike, progress: Callable[[float], None] | None = None
+) -> Path:
+    """The overlay on a plain background, from the stored landmarks alone (no video was kept)."""
+    return _render(_plain_frames(session), session, out_path, progress)
+
+
+def _render(
+    frames: Iterator[tuple[int, np.ndarray, float]],
+    session: Session,
+    out_path: str | os.PathLike,
+    progress: Callable[[float], None] | None,
 ) -> Path:
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -56,11 +87,11 @@ def render_annotated(
     try:
         with av.open(tmp, mode="w", options={"movflags": "+faststart"}) as container:
             stream = None
-            for frame in iter_frames(video_path, max_side=RENDER_MAX_SIDE):
-                if frame.index >= n:
+            for index, image, t_s in frames:
+                if index >= n:
                     break
                 if stream is None:
-                    h, w = frame.image.shape[:2]
+                    h, w = image.shape[:2]
                     fps = session.info.fps if math.isfinite(session.info.fps) and session.info.fps > 0 else 30.0
                     # The nominal rate only sizes the encoder; each frame keeps its own timestamp (VFR-safe).
                     stream = container.add_stream("libx264", rate=round(fps))
@@ -68,8 +99,8 @@ def render_annotated(
                     stream.time_base = time_base
                     stream.codec_context.time_base = time_base  # millisecond ticks: VFR frames never collide
                     stream.options = {"crf": "23", "preset": "veryfast"}
-                phase, elapsed, goal, reps = timeline[frame.index]
-                angle = session.angle[frame.index]
+                phase, elapsed, goal, reps = timeline[index]
+                angle = session.angle[index]
                 overlay = Overlay(
                     phase,
                     reps,
@@ -78,15 +109,15 @@ def render_annotated(
                     goal,
                     isometric=session.protocol.is_isometric,
                 )
-                img = annotate(frame.image, session.track.landmarks[frame.index], session.leg, overlay)
+                img = annotate(image, session.track.landmarks[index], session.leg, overlay)
                 out = av.VideoFrame.from_ndarray(
                     np.ascontiguousarray(img[: stream.height, : stream.width]), format="rgb24"
                 )
-                out.pts = int(round(frame.t_s * 1000))
+                out.pts = int(round(t_s * 1000))
                 out.time_base = time_base
                 container.mux(stream.encode(out))
-                if progress and frame.index % 15 == 0:
-                    progress(min(0.99, (frame.index + 1) / max(n, 1)))
+                if progress and index % 15 == 0:
+                    progress(min(0.99, (index + 1) / max(n, 1)))
             if stream is not None:
                 container.mux(stream.encode(None))
         os.replace(tmp, out_path)

@@ -21,7 +21,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = {"live": "/", "review": "/review"}
+PAGES = {"live": "/", "review": "/review", "progress": "/progress", "queue": "/queue"}
+TITLES = {"live": "Live coaching", "review": "Clip review", "progress": "Progress", "queue": "Review queue"}
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 
@@ -35,7 +36,12 @@ def main(out: Path, shots: Path) -> None:
     log = Path(tempfile.mkdtemp()) / "connects.log"
     log.touch()
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent), "CALFCHECK_CONNECT_LOG": str(log)}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(Path(__file__).parent),
+        "CALFCHECK_CONNECT_LOG": str(log),
+        "CALFCHECK_DB": f"sqlite:///{log.parent / 'calfcheck.db'}",  # the embedded database: no server to reach
+    }
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)],
         cwd=ROOT,
@@ -76,7 +82,7 @@ def main(out: Path, shots: Path) -> None:
             )
             for name, path in PAGES.items():
                 page.goto(url + path)
-                title = "Live coaching" if name == "live" else "Clip review"
+                title = TITLES[name]
                 page.get_by_role("heading", name=title).wait_for(timeout=60_000)
                 page.wait_for_timeout(3000)  # fonts, icons and components load after the first paint
                 page.screenshot(path=str(shots / f"netless-{name}.png"), full_page=True)

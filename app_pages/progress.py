@@ -1,0 +1,92 @@
+"""Progress page: one athlete's course — where they are on the band ladder and what to do next session.
+
+Reads the athletes' records only (``vision.course``): per leg the prescription, the next session with its
+reason, adherence per week; the ladder over time; reps on tempo, longest hold, score and range per
+session; left against right; the session history; the PDF progress report to download.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app_pages.course_charts import adherence_figure, ladder_figure, session_figures
+from app_pages.records import advice_text, athlete_picker, open_store
+from app_pages.ui import header
+from vision.course import HISTORY_COLUMNS, athlete_course, history_rows
+from vision.errors import CalfcheckError
+from vision.pdf_report import course_pdf
+
+header("Progress", "An athlete's course over the weeks: the band ladder, each session, and what to do next time.")
+store = open_store()
+name = athlete_picker(store, "progress", allow_new=False)
+if name is None:
+    st.caption("Save a set from the Live coaching or Clip review page, or add athletes with `calfcheck athlete add`.")
+    st.stop()
+st.session_state["athlete"] = name
+try:
+    course = athlete_course(store, name)
+except CalfcheckError as exc:
+    st.error(f"This athlete's record cannot be read: {exc}.")
+    st.stop()
+
+if not course.active_legs:
+    st.info(f"{name} has no prescription and no saved session yet.")
+    st.stop()
+
+cols = st.columns(len(course.active_legs))
+for col, c in zip(cols, course.active_legs):
+    with col, st.container(border=True):
+        p = c.prescription
+        st.markdown(f"### {c.leg.value.capitalize()} leg")
+        if p is not None:
+            band = f" on the **{p.band}** band" if p.band else ""
+            st.markdown(f"Now: {p.protocol}{band}, {p.sessions_per_week}× a week since {p.start_date:%d %b %Y}.")
+        else:
+            st.markdown(f"Now: {c.step.protocol} on {c.step.band or 'no band'} (no prescription yet).")
+        if c.advice is not None:
+            st.success(f"**Next session:** {advice_text(c.advice)}")
+        if c.adherence is not None and c.adherence.weeks:
+            a = c.adherence
+            m1, m2, m3 = st.columns(3)
+            m1.metric("Weeks on target", f"{a.share_met:.0%}")
+            m2.metric("Streak", f"{a.streak_weeks} wk")
+            m3.metric("Longest gap", f"{a.longest_gap_weeks} wk")
+
+st.plotly_chart(ladder_figure(course), width="stretch")
+st.plotly_chart(session_figures(course), width="stretch")
+adherence_cols = st.columns(len(course.active_legs))
+for col, c in zip(adherence_cols, course.active_legs):
+    if c.adherence is not None:
+        col.plotly_chart(adherence_figure(c.adherence, c.leg), width="stretch")
+
+cmp = course.comparison
+if cmp.left.day and cmp.right.day:
+    st.subheader("Left vs right")
+    st.caption("Each leg's latest session. Symmetry: the weaker leg as a share of the stronger.")
+    figures = (("reps_on_tempo", "Reps on tempo (best set)"), ("longest_hold_s", "Longest hold, s"),
+               ("range_deg", "Range of motion, °"))  # fmt: skip
+    st.table(
+        pd.DataFrame(
+            [
+                {
+                    "": label,
+                    "left": getattr(cmp.left, key),
+                    "right": getattr(cmp.right, key),
+                    "symmetry %": cmp.symmetry_pct[key],
+                }
+                for key, label in figures
+            ]
+        ).set_index("")
+    )
+
+st.subheader("Sessions")
+rows = history_rows(course)
+table = pd.DataFrame([{k: r[k] for k in HISTORY_COLUMNS} for r in reversed(rows)])
+st.dataframe(table, hide_index=True, width="stretch")
+st.download_button(
+    "Download the PDF progress report",
+    course_pdf(course),
+    file_name=f"calfcheck-progress-{name.replace(' ', '-').lower()}.pdf",
+    mime="application/pdf",
+)

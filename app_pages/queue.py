@@ -1,0 +1,157 @@
+"""Review queue page: the therapist's list of sessions not yet reviewed, newest first.
+
+Opening one shows the clip review view rebuilt from the stored landmarks (plot, rep table, and the
+overlay drawn on a plain background, or on the video when it was kept); the therapist writes notes,
+marks the session reviewed, and can change the athlete's prescription (recorded with a reason).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import streamlit as st
+
+from app_pages.charts import signal_figure
+from app_pages.records import open_store
+from app_pages.rep_view import highlight_faults, rep_table
+from app_pages.ui import header, summary_block
+from vision.errors import CalfcheckError
+from vision.protocols import builtin_protocols
+from vision.render import render_annotated, render_landmarks
+from vision.scoring import BANDS
+from vision.store.saving import stored_session
+
+header("Review queue", "Sessions waiting for your review, newest first. Open one, add a note, mark it reviewed.")
+store = open_store()
+done = st.session_state.pop("queue-done", None)
+if done:
+    st.success(done)
+queue = store.review_queue()
+if not queue:
+    st.info("Nothing is waiting for review.")
+    st.stop()
+
+
+def label(s) -> str:
+    reps = sum(x.report["summary"]["rep_count"] for x in s.sets)
+    band = f" {s.band}" if s.band else ""
+    return (
+        f"{s.athlete} · {s.day:%a %d %b} · {s.leg.value} leg · {s.protocol}{band} · {len(s.sets)} set(s), {reps} reps"
+    )
+
+
+by_id = {s.id: s for s in queue}
+st.caption(f"{len(queue)} session(s) waiting.")
+chosen_id = st.radio("Waiting", list(by_id), format_func=lambda i: label(by_id[i]), label_visibility="collapsed")
+session_info = by_id[chosen_id]
+
+st.divider()
+st.subheader(f"{session_info.athlete} — {session_info.day:%A %d %B %Y}, {session_info.leg.value} leg")
+numbers = [s.number for s in session_info.sets]
+number = st.segmented_control("Set", numbers, default=numbers[0], key=f"set-{chosen_id}") if len(numbers) > 1 else 1
+stored = next(s for s in session_info.sets if s.number == (number or numbers[0]))
+st.caption(f"Clip: {stored.clip_name} · source: {session_info.source}")
+
+try:
+    session = stored_session(store, session_info.id, stored.number)
+except CalfcheckError as exc:
+    st.error(f"This set cannot be redrawn: {exc}.")
+    session = None
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def overlay_video(session_id: int, set_number: int, set_id: int) -> bytes:
+    session = stored_session(store, session_id, set_number)
+    with tempfile.TemporaryDirectory(prefix="calfcheck-review-") as tmp:
+        out = Path(tmp) / "overlay.mp4"
+        video = store.video(set_id)
+        if video is not None:  # the user chose to keep the clip
+            clip = Path(tmp) / "clip.mp4"
+            clip.write_bytes(video)
+            render_annotated(clip, session, out)
+        else:
+            render_landmarks(session, out)
+        return out.read_bytes()
+
+
+if session is not None:
+    summary_block(session.summary, session.protocol)
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        with st.spinner("Drawing the overlay…"):
+            try:
+                st.video(overlay_video(session_info.id, stored.number, stored.id), format="video/mp4")
+            except CalfcheckError as exc:
+                st.error(f"The overlay could not be drawn: {exc}")
+        if not stored.has_video:
+            st.caption("Drawn from the stored landmarks: the video was not kept.")
+    with right:
+        st.plotly_chart(signal_figure(session), width="stretch")
+    table = rep_table(session)
+    if table.empty:
+        st.info("No reps were found in this set.")
+    else:
+        st.table(table.style.apply(highlight_faults, axis=1).format(precision=2))
+
+notes_col, prescription_col = st.columns(2, gap="large")
+with notes_col:
+    st.markdown("#### Notes")
+    for n in session_info.notes:
+        st.markdown(f"*{n.written_at.astimezone():%d %b %H:%M}, {n.author}:* {n.text}")
+    author = st.text_input("Your name", value=st.session_state.get("therapist", "therapist"), key="note-author")
+    with st.form(f"note-form-{chosen_id}", clear_on_submit=True, border=False):
+        text = st.text_area("Note", placeholder="What you saw, what to change next time")
+        if st.form_submit_button("Add note"):
+            st.session_state["therapist"] = author
+            try:
+                store.add_note(session_info.id, text, author=author or "therapist")
+            except CalfcheckError as exc:
+                st.error(f"The note was not saved: {exc}.")
+            else:
+                st.rerun()
+    if st.button("Mark reviewed", key=f"reviewed-{chosen_id}", type="primary"):
+        try:
+            store.mark_reviewed(session_info.id)
+        except CalfcheckError as exc:
+            st.error(f"Not marked: {exc}.")
+        else:
+            when = f"{session_info.day:%d %b}"
+            st.session_state["queue-done"] = f"Marked {session_info.athlete}'s session of {when} reviewed."
+            st.rerun()
+
+with prescription_col:
+    st.markdown("#### Prescription")
+    current = store.prescription(session_info.athlete, session_info.leg)
+    if current is not None:
+        band = f" on {current.band}" if current.band else ""
+        st.markdown(f"Now: {current.protocol}{band}, {current.sessions_per_week}× a week ({current.changed_by}).")
+    with st.form(f"prescribe-{chosen_id}"):
+        protocols = {p.id: p.name for p in builtin_protocols()}
+        ids = list(protocols)
+        base = current.protocol if current and current.protocol in protocols else session_info.protocol
+        pid = st.selectbox("Exercise", ids, index=ids.index(base) if base in ids else 0, format_func=protocols.get)
+        bands = ["(none)", *BANDS]
+        now_band = (current.band if current else session_info.band) or "(none)"
+        band = st.selectbox("Band", bands, index=bands.index(now_band) if now_band in bands else 0)
+        per_week = st.number_input("Sessions per week", 1, 14, value=current.sessions_per_week if current else 2)
+        reason = st.text_input("Why", placeholder="e.g. holds past 30 s twice: tougher band")
+        if st.form_submit_button("Change prescription"):
+            try:
+                store.prescribe(
+                    session_info.athlete, session_info.leg, pid, None if band == "(none)" else band,
+                    sessions_per_week=int(per_week), changed_by=author or "therapist", reason=reason,
+                )  # fmt: skip
+            except CalfcheckError as exc:
+                st.error(f"Not changed: {exc}.")
+            else:
+                st.session_state["queue-done"] = f"Prescription changed: {pid} on {band}, {per_week}× a week."
+                st.rerun()
+    history = store.prescription_history(session_info.athlete, session_info.leg)
+    if len(history) > 1:
+        st.caption(
+            "History: "
+            + "; ".join(
+                f"{p.changed_at:%d %b}: {p.protocol} {p.band or ''} ({p.reason or p.changed_by})" for p in history
+            )
+        )

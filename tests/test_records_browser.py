@@ -1,0 +1,110 @@
+"""Athletes' records in the app, in a real browser: save an upload to a new athlete, see it on the
+Progress page and in the Review queue, add a note, mark it reviewed. Screenshots go to test-artifacts/.
+
+Needs /usr/bin/chromium (``make test`` installs it) and ../shared for the clip.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.conftest import REMIX, needs_shared
+from tests.streamlit_app import free_port, start_app
+from tests.test_browser import CHROMIUM, upload
+from vision.store import Store
+
+pytestmark = [
+    pytest.mark.browser,
+    needs_shared,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (make test does)"),
+]
+CLIP = REMIX / "tempo_123_x4.mp4"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("records-app")
+    db = f"sqlite:///{folder / 'calfcheck.db'}"
+    port = free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "CALFCHECK_DB": db}
+    try:
+        proc = start_app(port, folder / "streamlit.log", "--server.headless", "true", env=env)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+    yield f"http://127.0.0.1:{port}", db
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def page(artifacts):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+        )
+        pg = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        yield pg
+        browser.close()
+
+
+def choose(page, label: str, option: str) -> None:
+    box = page.get_by_role("combobox", name=label)
+    box.click()
+    box.fill(option)
+    page.keyboard.press("Enter")
+
+
+def test_save_an_upload_then_progress_then_review_queue(app, page, artifacts):
+    url, db = app
+    upload(page, url, CLIP)
+    page.get_by_text("Download JSON").wait_for(timeout=240_000)
+    choose(page, "Band colour", "red")
+    page.get_by_text("Save to an athlete's record").wait_for(timeout=120_000)
+    page.get_by_label("New athlete's name").fill("Test Runner")
+    page.get_by_label("New athlete's name").press("Enter")
+    page.get_by_role("button", name="Save set").click()
+    page.get_by_text("Saved for Test Runner: session 1, set 1.").wait_for(timeout=60_000)
+    page.get_by_text("Next session:").wait_for(timeout=10_000)
+    page.screenshot(path=str(artifacts / "records_saved_upload.png"), full_page=True)
+
+    with Store(db) as store:  # what the page said is what the database holds
+        [session] = store.sessions("Test Runner")
+        assert (session.band, session.source, len(session.sets)) == ("red", "upload", 1)
+        assert session.sets[0].report["summary"]["rep_count"] == 4
+        assert not session.sets[0].has_video  # landmarks only, unless the user asks
+
+    page.goto(f"{url}/progress")
+    page.get_by_role("heading", name="Progress").wait_for(timeout=60_000)
+    page.get_by_text("Next session:").first.wait_for(timeout=60_000)
+    page.get_by_text("Band ladder").first.wait_for(timeout=30_000)
+    page.get_by_role("button", name="Download the PDF progress report").wait_for(timeout=30_000)
+    page.wait_for_timeout(1500)  # plotly draws after the first paint
+    page.screenshot(path=str(artifacts / "progress_page.png"), full_page=True)
+
+    page.goto(f"{url}/queue")
+    page.get_by_role("heading", name="Review queue").wait_for(timeout=60_000)
+    page.get_by_text("Test Runner ·", exact=False).first.wait_for(timeout=60_000)
+    page.get_by_text("Drawn from the stored landmarks").wait_for(timeout=120_000)
+    page.wait_for_function(
+        "() => { const v = document.querySelector('video'); return v && v.readyState >= 2; }", timeout=60_000
+    )  # the overlay from landmarks is H.264 Chromium decodes
+    page.locator("table tbody tr").first.wait_for(timeout=60_000)
+    assert page.locator("table tbody tr").count() == 4
+    page.get_by_role("textbox", name="Note").fill("Good range; slow the return a little.")
+    page.get_by_role("button", name="Add note").click()
+    page.get_by_text("Good range; slow the return a little.").wait_for(timeout=30_000)
+    page.screenshot(path=str(artifacts / "review_queue_page.png"), full_page=True)
+    page.get_by_role("button", name="Mark reviewed").click()
+    page.get_by_text("Nothing is waiting for review.").wait_for(timeout=30_000)
+    assert page.get_by_text("Traceback").count() == 0
+
+    with Store(db) as store:
+        [session] = store.sessions("Test Runner")
+        assert session.reviewed and [n.text for n in session.notes] == ["Good range; slow the return a little."]
+        assert store.review_queue() == []
