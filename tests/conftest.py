@@ -68,3 +68,19 @@ def db_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'calfcheck.db'}"
     return request.getfixturevalue("postgres_server").new_database()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_database(tmp_path_factory):
+    """Tests never touch the user's own records: CALFCHECK_DB points at a throwaway SQLite file for the
+    whole run (subprocesses inherit it); a test that needs its own database passes --db or a URL."""
+    import os
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('records') / 'calfcheck.db'}"
+    previous = os.environ.get("CALFCHECK_DB")
+    os.environ["CALFCHECK_DB"] = url
+    yield url
+    if previous is None:
+        os.environ.pop("CALFCHECK_DB", None)
+    else:
+        os.environ["CALFCHECK_DB"] = previous

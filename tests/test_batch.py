@@ -149,20 +149,51 @@ def test_interrupt_then_resume_gives_the_same_results(first_run, tmp_path):
     assert not [p for p in work.iterdir() if p.name.startswith(".")]
 
 
-def test_manifest_gives_each_clip_its_own_prescription(tmp_path):
+def test_manifest_gives_each_clip_its_own_prescription_and_saves_it_to_the_athletes_record(tmp_path):
+    from vision.store import Store
+
+    db = f"sqlite:///{tmp_path / 'records.db'}"
+    with Store(db) as store:
+        store.add_athlete("ana")
+        store.add_athlete("ben")
     manifest = tmp_path / "sessions.csv"
     manifest.write_text(
-        "path,athlete,leg,protocol,band\n"
-        f"{REMIX / 'tempo_123_x4.mp4'},ana,left,heel-raise,red\n"
-        f"{REMIX / 'iso_hold_34s.mp4'},ben,,band-isometric,blue\n"
+        "path,athlete,leg,protocol,band,date\n"
+        f"{REMIX / 'tempo_123_x4.mp4'},ana,left,heel-raise,red,2026-11-02\n"
+        f"{REMIX / 'iso_hold_34s.mp4'},ben,,band-isometric,blue,\n"
     )
     out = tmp_path / "out"
-    res = batch(manifest, "--out", out, "--quiet", "--workers", "2")
+    res = batch(manifest, "--out", out, "--quiet", "--workers", "2", "--db", db)
     assert res.returncode == 0, res.stderr
     rows = {r["athlete"]: r for r in read_csv(out / "summary.csv")}
     assert rows["ana"]["protocol"] == "heel-raise" and rows["ana"]["leg"] == "left" and rows["ana"]["reps"] == "4"
     assert rows["ben"]["protocol"] == "band-isometric" and rows["ben"]["band_advice"] == "harder"
     assert json.loads((out / "iso_hold_34s.json").read_text())["summary"]["next_band"] == "black"
+    assert "_landmarks" not in json.loads((out / "iso_hold_34s.json").read_text())  # landmarks go to the database
+
+    # each clip is in its athlete's record, with landmarks, on the manifest's day (or today)
+    with Store(db) as store:
+        [ana] = store.sessions("ana")
+        [ben] = store.sessions("ben")
+        assert (ana.day.isoformat(), ana.source, ana.protocol, ana.band) == ("2026-11-02", "batch", "heel-raise", "red")
+        assert ana.sets[0].report["summary"]["rep_count"] == 4 and ana.sets[0].has_landmarks
+        assert ben.sets[0].report["summary"]["longest_hold_s"] > 30
+    # re-running, with --resume or without, never saves twice
+    for again in (["--resume"], []):
+        res = batch(manifest, "--out", out, "--quiet", "--workers", "2", "--db", db, *again)
+        assert res.returncode == 0, res.stderr
+    with Store(db) as store:
+        assert [len(s.sets) for s in store.sessions("ana") + store.sessions("ben")] == [1, 1]
+
+
+def test_a_manifest_naming_an_unknown_athlete_stops_before_any_work(tmp_path):
+    manifest = tmp_path / "sessions.csv"
+    manifest.write_text(f"path,athlete\n{REMIX / 'tempo_123_x4.mp4'},nobody\n")
+    out = tmp_path / "out"
+    res = batch(manifest, "--out", out, "--quiet", "--db", f"sqlite:///{tmp_path / 'records.db'}")
+    assert res.returncode == 1
+    assert "no athlete called 'nobody'" in res.stderr and "Traceback" not in res.stderr
+    assert not list(out.glob("*.json"))  # nothing was scored
 
 
 @pytest.mark.parametrize("args", [["nowhere/*.mp4"], ["--protocol", "band-purple", str(REMIX)]])
@@ -185,8 +216,14 @@ def test_bad_manifest_values_become_clear_error_rows(tmp_path, sample_video):
         f"path,athlete,leg,protocol,band\n{sample_video},cy,left,band-tempo,purple\n"
         f"{sample_video},dee,middle,band-tempo,\n"
     )
+    from vision.store import Store
+
+    db = f"sqlite:///{tmp_path / 'records.db'}"
+    with Store(db) as store:
+        store.add_athlete("cy")
+        store.add_athlete("dee")
     out = tmp_path / "out"
-    res = batch(manifest, "--out", out, "--quiet", "--workers", "1")
+    res = batch(manifest, "--out", out, "--quiet", "--workers", "1", "--db", db)
     assert res.returncode == 1
     rows = {r["athlete"]: r for r in read_csv(out / "summary.csv")}
     assert "unknown band colour 'purple'" in rows["cy"]["error"]

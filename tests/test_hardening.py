@@ -321,20 +321,31 @@ def test_worker_plan_respects_cores_memory_and_jobs():
 def test_excel_manifests_with_bom_or_latin1(tmp_path, blank_clip):
     clip = tmp_path / "a.mp4"
     shutil.copy(blank_clip, clip)
+    from vision.store import Store
+
+    db = f"sqlite:///{tmp_path / 'records.db'}"
+    with Store(db) as store:
+        store.add_athlete("ana")
+        store.add_athlete("José")
     bom = tmp_path / "bom.csv"
     bom.write_bytes(b"\xef\xbb\xbfpath,athlete,leg\r\n" + f"{clip},ana,Left\r\n".encode())
-    res = batch(bom, "--out", tmp_path / "o1")
+    res = batch(bom, "--out", tmp_path / "o1", "--db", db)
     assert res.returncode == 0, text(res)
     row = next(csv.DictReader((tmp_path / "o1" / "summary.csv").open()))
     assert row["athlete"] == "ana" and row["leg"] == "left"
     legacy = tmp_path / "latin1.csv"
     legacy.write_bytes(f"path,athlete,band\n{clip},José,RED\n".encode("latin-1"))
-    res = batch(legacy, "--out", tmp_path / "o2")
+    res = batch(legacy, "--out", tmp_path / "o2", "--db", db)
     assert res.returncode == 0, text(res)
     assert "not UTF-8" in text(res) and "Windows-1252" in text(res)
     row = next(csv.DictReader((tmp_path / "o2" / "summary.csv").open(encoding="utf-8")))
     assert row["athlete"] == "José"
     assert json.loads((tmp_path / "o2" / "a.json").read_text())["band"] == "red"
+    # the accented name from the Windows-1252 manifest found its record (an unknown name stops the batch);
+    # a clip with nobody in it is not saved there: it would read as a failed session
+    assert "not saved, because this clip cannot be judged" in text(res)
+    with Store(db) as store:
+        assert store.sessions("José") == []
 
 
 # ---- 13, 14. not a video, and messages that say what happened ------------------------------------

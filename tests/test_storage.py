@@ -286,3 +286,14 @@ def test_the_default_database_lives_in_the_users_data_folder(monkeypatch, tmp_pa
     started = time.monotonic()
     Store(database_url(None if False else f"sqlite:///{default_sqlite_path()}")).close()
     assert default_sqlite_path().is_file() and time.monotonic() - started < 60
+
+
+def test_a_clip_that_cannot_be_judged_is_not_saved(db_url):
+    """No person or the leg out of view: saving it would read as a failed session and move the athlete down."""
+    report = session_to_dict(band_session(6))
+    report["quality"] = {**report["quality"], "reliable": False, "warnings": ["The foot is out of view."]}
+    with Store(db_url) as store:
+        store.add_athlete("Ana")
+        with pytest.raises(StoreError, match="cannot be judged: The foot is out of view."):
+            store.save_set("Ana", report, clip_name="c.mp4", content_hash="x", settings="s", source="cli")
+        assert store.sessions("Ana") == []

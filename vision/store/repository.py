@@ -302,6 +302,12 @@ class Store:
         """File one scored set in the athlete's record (see the module docstring)."""
         if report.get("schema") != SCHEMA or "summary" not in report:
             raise StoreError("only a calfcheck.score/1 report can be saved")
+        quality = report.get("quality") or {}
+        if quality.get("reliable") is False:
+            # A recording the pose model could not follow says nothing about the athlete: saved, it would
+            # read as a failed session and could move them down a band.
+            why = "; ".join(quality.get("warnings") or []) or "the working leg was not reliably in view"
+            raise StoreError(f"not saved, because this clip cannot be judged: {why}")
         if source not in SOURCES:
             raise StoreError(f"unknown source '{source}'; use one of {', '.join(SOURCES)}")
         moment = _utc(performed_at)
