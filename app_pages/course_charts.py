@@ -73,7 +73,7 @@ def session_figures(course: Course) -> go.Figure:
         fig.add_trace(go.Scatter(x=x, y=[r["mean_score"] for r in mine], mode="lines+markers", showlegend=False,
                                  line=dict(color=colour), legendgroup=leg.value), 1, 3)  # fmt: skip
     fig.update_layout(barmode="group")
-    fig.update_xaxes(type="category")
+    fig.update_xaxes(type="date", tickformat="%d %b")  # one time axis for both legs, in calendar order
     return _layout(fig, "", 300)
 
 

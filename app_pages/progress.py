@@ -60,6 +60,11 @@ for col, c in zip(adherence_cols, course.active_legs):
     if c.adherence is not None:
         col.plotly_chart(adherence_figure(c.adherence, c.leg), width="stretch")
 
+
+def shown_number(value, fmt: str = "{:g}") -> str:
+    return "-" if value is None else fmt.format(value)
+
+
 cmp = course.comparison
 if cmp.left.day and cmp.right.day:
     st.subheader("Left vs right")
@@ -71,9 +76,9 @@ if cmp.left.day and cmp.right.day:
             [
                 {
                     "": label,
-                    "left": getattr(cmp.left, key),
-                    "right": getattr(cmp.right, key),
-                    "symmetry %": cmp.symmetry_pct[key],
+                    "left": shown_number(getattr(cmp.left, key)),
+                    "right": shown_number(getattr(cmp.right, key)),
+                    "symmetry %": shown_number(cmp.symmetry_pct[key], "{:.0f} %"),
                 }
                 for key, label in figures
             ]

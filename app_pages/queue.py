@@ -13,9 +13,10 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages.charts import signal_figure
-from app_pages.records import open_store
+from app_pages.records import advice_text, open_store
 from app_pages.rep_view import highlight_faults, rep_table
 from app_pages.ui import header, summary_block
+from vision.course import athlete_course
 from vision.errors import CalfcheckError
 from vision.protocols import builtin_protocols
 from vision.render import render_annotated, render_landmarks
@@ -52,6 +53,9 @@ numbers = [s.number for s in session_info.sets]
 number = st.segmented_control("Set", numbers, default=numbers[0], key=f"set-{chosen_id}") if len(numbers) > 1 else 1
 stored = next(s for s in session_info.sets if s.number == (number or numbers[0]))
 st.caption(f"Clip: {stored.clip_name} · source: {session_info.source}")
+programme = athlete_course(store, session_info.athlete).legs[session_info.leg].advice
+if programme is not None:
+    st.info(f"**Programme, next session:** {advice_text(programme)}")
 
 try:
     session = stored_session(store, session_info.id, stored.number)

@@ -148,6 +148,10 @@ def test_wheel_carries_the_pose_model(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert any(n.endswith(".data/data/share/calfcheck/models/pose_landmarker_full.task") for n in names), names
     assert "vision/batch/worker.py" in names and "vision/protocols/band-tempo.toml" in names
+    # the database's migrations and the programme's rules travel with the package
+    for needed in ("vision/store/migrations/env.py", "vision/store/migrations/versions/0001_course.py",
+                   "vision/store/migrations/versions/0002_review.py", "vision/programme.toml"):  # fmt: skip
+        assert needed in names, needed
 
 
 def test_model_is_found_under_the_prefix_when_not_in_a_checkout(tmp_path, monkeypatch):

@@ -421,11 +421,12 @@ class Store:
         return self._read(read)
 
     def review_queue(self) -> list[SessionInfo]:
-        """Sessions no therapist has reviewed yet, newest first."""
+        """Sessions no therapist has reviewed yet, newest training day first."""
 
         def read(s: Session) -> list[SessionInfo]:
             query = _session_query().where(TrainingSession.reviewed.is_(False))
-            rows = s.scalars(query.order_by(TrainingSession.performed_at.desc(), TrainingSession.id.desc())).all()
+            newest = (TrainingSession.day.desc(), TrainingSession.performed_at.desc(), TrainingSession.id.desc())
+            rows = s.scalars(query.order_by(*newest)).all()
             return [_session_info(r) for r in rows]
 
         return self._read(read)
