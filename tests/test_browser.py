@@ -28,11 +28,17 @@ CLIP = REMIX / "tempo_123_x4.mp4"
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
+def app_db(tmp_path_factory) -> str:
+    """The app's own database for this module's tests."""
+    return f"sqlite:///{tmp_path_factory.mktemp('records') / 'calfcheck.db'}"
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory, app_db):
     port = free_port()
     log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    db = tmp_path_factory.mktemp("records") / "calfcheck.db"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "CALFCHECK_DB": f"sqlite:///{db}"}
+    private_tmp = tmp_path_factory.mktemp("tmpdir")  # uploads and live drafts of this run only
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "CALFCHECK_DB": app_db, "TMPDIR": str(private_tmp)}
     try:
         proc = start_app(port, log, "--server.address", "127.0.0.1", "--server.headless", "true", env=env)
     except RuntimeError as exc:
@@ -97,7 +103,7 @@ def page(browser, artifacts, request):
     context.close()
 
 
-def test_live_page_counts_the_clip_reps(app_url, page):
+def test_live_page_counts_the_clip_reps_and_keeps_the_set_until_it_is_saved(app_url, app_db, page):
     page.goto(f"{app_url}/")  # the live page is the default page
     page.get_by_text("Reps: 0").wait_for(timeout=60_000)
     webrtc = page.frame_locator("iframe[title*='webrtc']")
@@ -120,6 +126,23 @@ def test_live_page_counts_the_clip_reps(app_url, page):
     webrtc.get_by_text("STOP").click()
     page.get_by_text("Set summary").wait_for(timeout=30_000)
     page.get_by_text("Download JSON report").wait_for(timeout=10_000)
+
+    # The finished set survives a refresh of the browser until it is saved (or discarded).
+    page.get_by_text("Sets not saved yet").wait_for(timeout=30_000)
+    page.reload()
+    page.get_by_text("Sets not saved yet").wait_for(timeout=60_000)
+    draft = page.get_by_text("Set finished at", exact=False).first
+    assert "4 reps" in draft.inner_text()
+    page.get_by_label("New athlete's name").fill("Live Athlete")
+    page.get_by_label("New athlete's name").press("Enter")
+    page.get_by_role("button", name="Save set").click()
+    page.get_by_text("Saved for Live Athlete: session 1, set 1.").wait_for(timeout=60_000)
+    from vision.store import Store
+
+    with Store(app_db) as store:
+        [session] = store.sessions("Live Athlete")
+        assert session.source == "live" and session.sets[0].report["summary"]["rep_count"] == 4
+        assert session.sets[0].has_landmarks and not session.sets[0].has_video
 
 
 def upload(page, app_url, path: Path) -> None:

@@ -10,12 +10,14 @@ Contract:
   legal file name never overflows. A symbolic link is followed: its target is replaced, the link stays.
   A device or a FIFO (``/dev/stdout``, ``/dev/null``, a pipe) is written directly, never replaced.
 - ``write_atomic(path, data)`` is the same for paths the program chose itself.
+- ``file_sha256(path)``: a clip's content hash, its identity for ``--resume`` and for saving a set once.
 Text is encoded as UTF-8, with undecodable bytes from file names written back as they came
 (``surrogateescape``), so every name the OS gives round-trips.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 import sys
@@ -122,3 +124,12 @@ def write_atomic(path: str | os.PathLike, data: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """A file's content hash: the identity of a clip wherever it is moved or however it is named."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

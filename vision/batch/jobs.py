@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import glob
-import hashlib
 import io
 import json
 import os
@@ -30,7 +29,7 @@ from datetime import date
 from pathlib import Path
 
 from vision.errors import UsageError
-from vision.outputs import shown
+from vision.outputs import file_sha256, shown
 from vision.report import SCHEMA, settings_key
 
 VIDEO_EXTENSIONS = {".mp4", ".mov", ".avi", ".webm", ".mkv", ".m4v", ".3gp", ".mts"}
@@ -56,14 +55,6 @@ class ClipJob:
 
     def settings_key(self) -> str:
         return settings_key(self.protocol, self.leg, self.band, self.model)
-
-
-def file_sha256(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _clips_under(folder: Path) -> list[Path]:

@@ -15,9 +15,9 @@ import os
 import time
 from pathlib import Path
 
-from vision.batch.jobs import ClipJob, file_sha256
+from vision.batch.jobs import ClipJob
 from vision.errors import CalfcheckError
-from vision.outputs import shown
+from vision.outputs import file_sha256, shown
 from vision.report import SCHEMA
 from vision.scoring import BANDS
 from vision.types import leg_from_option

@@ -9,26 +9,18 @@ protocol it was scored with, so any stored set can be re-scored or re-drawn with
 
 from __future__ import annotations
 
-import hashlib
 import os
 from datetime import date, datetime
 from pathlib import Path
 
 from vision.analysis import analyse_track
+from vision.outputs import file_sha256
 from vision.protocols import load_protocol
 from vision.report import session_to_dict
 from vision.store import landmarks as landmark_codec
 from vision.store.database import StoreError
 from vision.store.repository import SavedSet, Store
 from vision.types import Leg, Session
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def save_session(
