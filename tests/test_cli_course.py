@@ -63,7 +63,8 @@ def test_score_saves_to_the_athlete_prints_advice_and_history_and_report_follow(
     assert unknown.returncode == 1 and "no athlete called 'Nobody'" in unknown.stderr
     assert "reps" not in unknown.stdout  # refused before scoring, not after
 
-    res = calfcheck("score", clip, "--athlete", "Ana", "--band", "red", "--date", "2026-11-02", "--db", db)
+    # no --protocol or --band: the athlete's prescription (band-tempo on red) fills them in
+    res = calfcheck("score", clip, "--athlete", "Ana", "--date", "2026-11-02", "--db", db)
     assert res.returncode == 0, res.stderr
     assert "saved for Ana: session 1, set 1" in res.stdout
     # 4 reps all on tempo: under the band's 6, so this session failed the target (programme.toml)

@@ -53,8 +53,11 @@ def positive_int(text: str) -> int:
     return value
 
 
+DEFAULT_PROTOCOL = "band-tempo"
+
+
 def _common(p: argparse.ArgumentParser, protocol_help: str) -> None:
-    p.add_argument("--protocol", default="band-tempo", help=protocol_help)
+    p.add_argument("--protocol", default=DEFAULT_PROTOCOL, help=protocol_help)
     p.add_argument("--model", default=None, help="another MediaPipe PoseLandmarker .task bundle")
     p.add_argument("--leg", choices=LEG_OPTIONS, default="auto", help="auto picks the foot that moves most")
 
@@ -95,6 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     score = sub.add_parser("score", help="score one clip")
     score.add_argument("video")
     _common(score, protocol_help)
+    score.set_defaults(protocol=None)  # band-tempo, unless the athlete's prescription says otherwise
     score.add_argument("--band", choices=BANDS, default=None, help="the band colour used in this clip")
     score.add_argument("--json", dest="json_out", help="write the calfcheck.score/1 report here ('-': stdout)")
     score.add_argument("--csv", dest="csv_out", help="write one row per rep here ('-': stdout)")
@@ -150,8 +154,11 @@ def cmd_score(args) -> int:
     from vision.console import print_session
 
     targets = _targets(args, "json_out", "csv_out")
-    checker = _checker(args)
     store = _open_store(args) if args.athlete else None  # a database problem shows before minutes of work
+    if store is not None:
+        _fill_from_prescription(store, args)
+    args.protocol = args.protocol or DEFAULT_PROTOCOL
+    checker = _checker(args)
     session = _run_with_progress(checker, args.video)
     to_stdout = any(t.path is None for t in targets.values())
     print_session(session, Console(stderr=True) if to_stdout else None)  # stdout carries the data then
@@ -171,6 +178,19 @@ def _open_store(args):
     store = Store(args.db)
     store.athlete(args.athlete)  # unknown athlete: one sentence now, not after scoring
     return store
+
+
+def _fill_from_prescription(store, args) -> None:
+    """``score --athlete`` without ``--protocol``/``--band``: the athlete's own prescription fills them in
+    (for the leg asked for, or the one both legs share)."""
+    from vision.types import Leg
+
+    legs = [Leg(args.leg)] if args.leg != "auto" else [Leg.LEFT, Leg.RIGHT]
+    found = {(p.protocol, p.band) for leg in legs if (p := store.prescription(args.athlete, leg)) is not None}
+    if len(found) == 1:
+        protocol, band = found.pop()
+        args.protocol = args.protocol or protocol
+        args.band = args.band or band
 
 
 def _save_scored(store, args, session, console) -> None:
