@@ -84,7 +84,7 @@ def test_the_app_works_with_no_network_and_tries_to_reach_nothing(tmp_path, arti
     )
     assert res.returncode == 0, res.stderr[-3000:]
     seen = json.loads(out.read_text())
-    assert seen["rendered"] == {"live": True, "review": True}
+    assert seen["rendered"] == {"live": True, "review": True, "progress": True, "queue": True}  # every page
     assert seen["browser_outbound"] == []  # no CDN fonts, icons or scripts
     assert seen["server_outbound"] == [], seen["server_output"]  # no IP lookup, no telemetry
 
