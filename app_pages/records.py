@@ -116,10 +116,7 @@ def save_panel(item: SetToSave, *, source: str, key: str, on_saved=None) -> None
 
 
 def advice_text(advice) -> str:
-    step = advice.next
-    where = f"{step.protocol} on **{step.band}**" if step.band else f"**{step.protocol}**"
-    confirm = " (your therapist confirms)" if advice.needs_confirmation else ""
-    return f"{where}{confirm} — {advice.reason}."
+    return f"**{advice.headline}** — {advice.reason}."
 
 
 @dataclass(frozen=True)

@@ -46,10 +46,7 @@ def print_session(session: Session, console: Console | None = None) -> None:
 def print_advice(athlete: str, leg: str, advice, console: Console | None = None) -> None:
     """The programme's advice for the next session, after a set was saved."""
     console = console or Console()
-    step = advice.next
-    where = f"{step.protocol} on {step.band}" if step.band else step.protocol
-    confirm = " (your therapist confirms)" if advice.needs_confirmation else ""
-    console.print(f"[bold]next session[/] for {athlete}, {leg} leg: {where}{confirm}")
+    console.print(f"[bold]next session[/] for {athlete}, {leg} leg: {advice.headline}")
     console.print(f"  why: {advice.reason}")
 
 
@@ -80,10 +77,7 @@ def print_course(course, console: Console | None = None) -> None:
         )
         console.print(f"\n[bold]{c.leg.value} leg[/]: {now}{per_week}; {len(c.sessions)} sessions")
         if c.advice:
-            step = c.advice.next
-            where = f"{step.protocol} on {step.band}" if step.band else step.protocol
-            confirm = " (your therapist confirms)" if c.advice.needs_confirmation else ""
-            console.print(f"  next session: [bold]{where}[/]{confirm} — {c.advice.reason}")
+            console.print(f"  next session: [bold]{c.advice.headline}[/] — {c.advice.reason}")
         if c.adherence and c.adherence.weeks:
             recent = ", ".join(f"{w.label} {w.sessions}/{w.target}" for w in c.adherence.weeks[-4:])
             console.print(

@@ -138,6 +138,10 @@ class Step:
     protocol: str
     band: str | None
 
+    @property
+    def label(self) -> str:
+        return f"{self.protocol} on {self.band}" if self.band else self.protocol
+
 
 @dataclass(frozen=True)
 class Advice:
@@ -146,6 +150,11 @@ class Advice:
     reason: str  # one sentence
     needs_confirmation: bool = False  # a change of exercise version: the therapist confirms
     outcome: Outcome | None = None  # how the latest session went
+
+    @property
+    def headline(self) -> str:
+        """What to do next session, in words: the step and, for a change of exercise, who decides."""
+        return self.next.label + (" (your therapist confirms)" if self.needs_confirmation else "")
 
 
 def outcome_of(session: SessionResult, rules: ProgrammeRules) -> Outcome:
