@@ -14,6 +14,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from vision.analysis import analyse_track
+from vision.errors import ProtocolError
 from vision.outputs import file_sha256
 from vision.protocols import load_protocol
 from vision.report import session_to_dict
@@ -69,6 +70,6 @@ def stored_session(store: Store, session_id: int, set_number: int = 1) -> Sessio
     protocol_ref = stored.settings.split("|", 1)[0] or info.protocol
     try:
         protocol = load_protocol(protocol_ref)
-    except Exception:  # a therapist's file that has moved: the built-in of the same id, when there is one
+    except ProtocolError:  # a therapist's file that has moved: the built-in of the same id, when there is one
         protocol = load_protocol(info.protocol)
     return analyse_track(track, protocol, leg=Leg(info.leg), band=info.band, source=stored.clip_name)
