@@ -245,11 +245,13 @@ def _closed_port() -> int:
         return s.getsockname()[1]
 
 
-def test_a_read_only_or_locked_sqlite_database_is_one_sentence(tmp_path):
+def test_a_read_only_or_locked_sqlite_database_is_one_sentence(tmp_path, monkeypatch):
     path = tmp_path / "c.db"
+    monkeypatch.chdir(tmp_path)
     with Store(f"sqlite:///{path}") as store:
         store.add_athlete("Ana")
     with Store(f"sqlite:///file:{path}?mode=ro&uri=true") as store:
+        assert not (tmp_path / "file:").exists()  # a URI names a file to open, never folders to create
         assert store.athlete("Ana").name == "Ana"  # reading works
         with pytest.raises(StoreError, match="read-only"):
             store.add_athlete("Bo")

@@ -121,7 +121,9 @@ def connect(url: str | None = None, busy_timeout_s: float = BUSY_TIMEOUT_S) -> E
             f"'{describe_url(url)}' is not a database URL; use e.g. sqlite:///path/to/calfcheck.db "
             "or postgresql+psycopg://user@host/dbname"
         ) from None
-    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+    sqlite_file = parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:"
+    # An SQLite URI ("file:...?mode=ro&uri=true") names a file to open as is: never create folders from it.
+    if sqlite_file and not parsed.database.startswith("file:"):
         folder = Path(parsed.database).expanduser().parent
         try:
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # health data: the user's own folder
