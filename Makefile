@@ -45,6 +45,7 @@ format: $(STAMP)
 benchmark: $(STAMP)
 	$(PY) benchmarks/bench_pipeline.py
 	$(PY) benchmarks/bench_batch.py
+	$(PY) benchmarks/bench_accuracy.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

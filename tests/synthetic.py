@@ -35,18 +35,49 @@ def _eased(u: np.ndarray, ease_fraction: float) -> np.ndarray:
     return out
 
 
+def _slow_start(u: np.ndarray, accelerating: float, stopping: float) -> np.ndarray:
+    """0→1 over u in [0, 1]: speeding up steadily for the first ``accelerating`` share of the time (a slow
+    start), then a steady pace, then slowing to a stop over the last ``stopping`` share."""
+    top = 1.0 / (1.0 - 0.5 * accelerating - 0.5 * stopping)
+    u = np.clip(u, 0.0, 1.0)
+    out = np.where(
+        u < accelerating, 0.5 * top / accelerating * u**2, 0.5 * top * accelerating + top * (u - accelerating)
+    )
+    return np.where(u > 1 - stopping, 1.0 - 0.5 * top / stopping * (1.0 - u) ** 2, out)
+
+
 def trace(
-    t: np.ndarray, reps: list[RepSpec], rest: float = -10.0, full_range: float = 40.0, ease_s: float = 0.15
+    t: np.ndarray,
+    reps: list[RepSpec],
+    rest: float = -10.0,
+    full_range: float = 40.0,
+    ease_s: float = 0.15,
+    top_creep: float = 0.0,
+    top_wobble: float = 0.0,
+    return_speeding_up: float = 0.0,
 ) -> np.ndarray:
+    """The signal of ``reps``; the optional shapes are what real tops and returns do:
+    ``top_creep`` (share of the range) the top drifts over the hold, ``top_wobble`` (share of the range)
+    the amplitude of a 1.7 Hz sway about it, ``return_speeding_up`` the share of the return spent
+    accelerating from a standstill (a slow start)."""
     x = np.full_like(t, rest, dtype=float)
     for r in reps:
         c0, c1, e0, e1 = r.edges
         amp = full_range * r.rom
         up = (t >= c0) & (t < c1)
         x[up] = rest + amp * _eased((t[up] - c0) / r.concentric_s, ease_s / max(r.concentric_s, 1e-6))
-        x[(t >= c1) & (t < e0)] = rest + amp
+        hold = (t >= c1) & (t < e0)
+        drift = top_creep * amp * (t[hold] - c1) / max(r.hold_s, 1e-6)
+        x[hold] = rest + amp + drift + top_wobble * amp * np.sin(2 * np.pi * 1.7 * (t[hold] - c1))
+        top_at_return = amp + top_creep * amp
         down = (t >= e0) & (t < e1)
-        x[down] = rest + amp * (1 - _eased((t[down] - e0) / r.eccentric_s, ease_s / r.eccentric_s))
+        u = (t[down] - e0) / r.eccentric_s
+        shape = (
+            _slow_start(u, return_speeding_up, ease_s / r.eccentric_s)
+            if return_speeding_up
+            else _eased(u, ease_s / r.eccentric_s)
+        )
+        x[down] = rest + top_at_return * (1 - shape)
     return x
 
 

@@ -66,7 +66,7 @@ def test_remix_tempo_clips(extractions, protocol):
             assert "hold_too_short" in faults[2]
             assert "return_too_fast" in faults[3]
             assert "push_too_fast" in faults[4]
-    assert np.mean(all_errors) <= 0.2, np.mean(all_errors)
+    assert np.mean(all_errors) <= 0.11, np.mean(all_errors)  # 0.103 s (angle) and 0.105 s (heel lift) measured
 
 
 @pytest.mark.parametrize("name,advice", [("iso_hold_22s", "stay"), ("iso_hold_34s", "harder")])

@@ -20,6 +20,45 @@ def angles(t: np.ndarray, reps: list[RepSpec], noise_deg: float = 0.3, seed: int
     return trace(t, reps, rest=0.0, full_range=40.0) + np.random.default_rng(seed).normal(0, noise_deg, t.size)
 
 
+# ---- a still top read as part of the return ------------------------------------------------------
+def phase_errors(shape: dict, hold_s: float, return_s: float) -> np.ndarray:
+    """|reported - true| push, hold and return durations of four reps of a 35° seated raise whose top
+    and return have the given ``shape`` (see ``tests.synthetic.trace``)."""
+    reps = [RepSpec(2.0 + i * (hold_s + return_s + 3.0), 1.0, hold_s, return_s) for i in range(4)]
+    t = uniform_times(reps[-1].edges[3] + 2.5)
+    angle = trace(t, reps, rest=0.0, full_range=35.0, **shape) + np.random.default_rng(1).normal(0, 0.5, t.size)
+    session = analyse_track(track_from_angles(t, angle), load_protocol("band-tempo"))
+    assert session.summary.rep_count == 4
+    got = np.array(
+        [[s.rep.concentric.duration_s, s.rep.hold.duration_s, s.rep.eccentric.duration_s] for s in session.scores]
+    )
+    return np.abs(got - np.array([[1.0, hold_s, return_s]]))
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        pytest.param({"top_creep": -0.10}, id="top creeping down"),
+        pytest.param({"top_creep": +0.10}, id="top creeping up"),
+        pytest.param({"top_wobble": 0.04}, id="top wobbling"),
+        pytest.param({"return_speeding_up": 0.4}, id="return starting slowly"),
+        pytest.param({"top_creep": -0.10, "return_speeding_up": 0.4}, id="creep then slow start"),
+    ],
+)
+def test_a_still_top_is_the_hold_not_the_start_of_the_return(shape):
+    """The unseen clip: the top still for 1.1 s, then a 1.1 s return. The hold and the return must each be
+    timed where the movement stops and starts, whatever the top and the return's start look like."""
+    errors = phase_errors(shape, hold_s=1.1, return_s=1.1)
+    assert errors.mean(axis=0).max() <= 0.2, errors  # no phase off on average by more than 0.2 s
+    assert errors.max() <= 0.45, errors
+
+
+@pytest.mark.parametrize("shape", [{"top_creep": -0.10}, {"top_wobble": 0.04}], ids=["creeping", "wobbling"])
+def test_the_prescribed_tempo_is_timed_on_an_unsteady_top(shape):
+    errors = phase_errors(shape, hold_s=2.0, return_s=3.0)
+    assert errors.mean(axis=0).max() <= 0.2, errors
+
+
 # ---- an unfinished last rep ----------------------------------------------------------------------
 @pytest.mark.parametrize("ends_in", ["hold", "return"])
 def test_a_rep_the_clip_cut_off_is_reported_not_counted(ends_in):

@@ -117,9 +117,17 @@ def fit_hold_shape(t: np.ndarray, v: np.ndarray, guess: tuple[float, float]) -> 
     return RepShape((k[0], k[1], end, end), shape.rest_before, shape.top, shape.top, shape.rms_residual)
 
 
-# Calibrated on the ../shared remix clips (tests/test_end_to_end.py): phase-duration MAE 0.11 s with the
-# angle and with heel lift.
+# Calibrated on the ../shared remix clips (benchmarks/bench_accuracy.py, tests/test_end_to_end.py):
+# phase-duration MAE 0.103 s with the angle, 0.105 s with heel lift.
 SPEED_FRACTION = 0.12
+# A top may creep (the foot easing off, or pressing on, while "still"): its level next to an edge is a
+# trend line read from up to TREND_WINDOW_S of the hold, when the trend over that window is at least
+# TREND_SIGNIFICANCE times the scatter about it (a line through part of a wobble would tilt), and its
+# slope is at most MAX_TREND_SLOPE of the ramp's speed (anything steeper is movement).
+SWAY_SHARE = 0.5  # of the band: a sway that carries the signal this far past the plateau's level
+TREND_WINDOW_S = 2.0
+TREND_SIGNIFICANCE = 3.0
+MAX_TREND_SLOPE = 0.15
 
 
 def settle_edges(
@@ -130,6 +138,7 @@ def settle_edges(
     A real movement eases in and out, so a straight-line knot sits inside it. From each knot, walk
     towards the plateau while the signal is still moving the ramp's way, or still outside the plateau's
     noise band; the first sample that is both level and in the band is the edge. Shifts are bounded.
+    The hold's band follows its own trend, so a top that creeps is not read as the return beginning.
     """
     ok = np.isfinite(v)
     t, v = t[ok], v[ok]
@@ -141,7 +150,8 @@ def settle_edges(
     up_speed = abs(shape.top - shape.rest_before) / max(k1 - k0, 1e-3)
     down_speed = abs(shape.top - shape.rest_after) / max(k3 - k2, 1e-3)
 
-    def walk(knot: float, level: float, step: int, rising_towards_level: bool, ramp_speed: float) -> float:
+    def walk(knot: float, level: float | np.ndarray, step: int, rising_towards_level: bool, ramp_speed: float) -> float:
+        level = np.broadcast_to(np.asarray(level, dtype=float), t.shape)  # one level, or a trend per sample
         i = int(np.clip(np.searchsorted(t, knot), 0, t.size - 1))
         limit = knot + step * max_shift_s
         while 0 <= i + step < t.size and (t[i + step] - limit) * step <= 0:
@@ -150,16 +160,22 @@ def settle_edges(
             # creep is the plateau's micro-motion.
             min_step = speed_fraction * ramp_speed * abs(t[i + step] - t[i])
             still_moving = nxt > v[i] + min_step if rising_towards_level else nxt < v[i] - min_step
-            outside = v[i] < level - band if rising_towards_level else v[i] > level + band
-            if not (still_moving or outside):
+            # A sway that carries the signal past the plateau's level is the plateau, not the ramp.
+            short_of_level = (
+                v[i] < level[i] + SWAY_SHARE * band if rising_towards_level else v[i] > level[i] - SWAY_SHARE * band
+            )
+            outside = v[i] < level[i] - band if rising_towards_level else v[i] > level[i] + band
+            if not ((still_moving and short_of_level) or outside):
                 break
             i += step
         return float(t[i])
 
-    # A long hold may drift, so each end of it is judged against the level next to it.
-    # The window keeps clear of the knot, where a slow start of the movement may already show.
-    hold_start_level = _local_level(t, v, min(k1 + 0.3, k2), min(k1 + 1.0, k2), shape.top)
-    hold_end_level = _local_level(t, v, max(k2 - 1.0, k1), max(k2 - 0.3, k1), shape.top)
+    # A long hold may drift and a top may creep, so each end of the hold is judged against the hold's own
+    # trend next to it, read clear of both knots (a slow start or an eased arrival may already show there).
+    w = TREND_WINDOW_S
+    m = 0.3
+    hold_start_level = _local_trend(t, v, k1 + m, min(k1 + w, k2 - m), shape.top, MAX_TREND_SLOPE * up_speed)
+    hold_end_level = _local_trend(t, v, max(k2 - w, k1 + m), k2 - m, shape.top, MAX_TREND_SLOPE * down_speed)
     new = (
         min(k0, walk(k0, shape.rest_before, -1, False, up_speed)),
         max(k1, walk(k1, hold_start_level, +1, True, up_speed)),
@@ -172,9 +188,25 @@ def settle_edges(
     return RepShape(new, shape.rest_before, shape.top, shape.rest_after, shape.rms_residual)
 
 
-def _local_level(t: np.ndarray, v: np.ndarray, start: float, end: float, fallback: float) -> float:
-    inside = v[(t >= start) & (t <= end)]
-    return float(np.median(inside)) if inside.size >= 3 else fallback
+def _local_trend(
+    t: np.ndarray, v: np.ndarray, start: float, end: float, fallback: float, max_slope: float
+) -> np.ndarray | float:
+    """The plateau's level next to an edge, from the samples in [start, end]: a line through them (slope at
+    most ``max_slope``) evaluated at every sample when they span half a second, else their median."""
+    inside = (t >= start) & (t <= end)
+    tt, vv = t[inside], v[inside]
+    if tt.size < 3:
+        return fallback
+    if tt[-1] - tt[0] < 0.5 or tt.size < 8:
+        return float(np.median(vv))
+    t0 = float(tt.mean())
+    slope = float(np.clip(np.polyfit(tt - t0, vv, 1)[0], -max_slope, max_slope))
+    spread = float(np.std(vv - slope * (tt - t0)))
+    if abs(slope) * (tt[-1] - tt[0]) < TREND_SIGNIFICANCE * spread:
+        return float(np.median(vv))  # a wobble, not a creep: a line through part of a swing would tilt
+    # The trend is trusted only where it was seen: beyond the window it stays at its last value, so a
+    # line through part of a sway is never extrapolated into the movement.
+    return float(np.median(vv - slope * (tt - t0))) + slope * (np.clip(t, tt[0], tt[-1]) - t0)
 
 
 def step_noise(v: np.ndarray) -> float:

@@ -1,0 +1,115 @@
+"""Timing accuracy on the remix clips (every rep's phases known to the frame), per signal and per pose model.
+
+Reports, for each pose model given (default: every ``models/*.task``):
+- for the tempo clips, whether the rep count is exact, and the mean absolute error of the push, hold and
+  return durations against the labels, read from the ankle angle (``band-tempo``) and from heel lift
+  (``heel-raise``);
+- for the isometric clips, the hold-time error.
+Pose runs once per clip and model; its landmarks are cached in ``benchmarks/out/tracks/`` (keyed by the
+clip's and the model's content hashes), so re-running after a change to the analysis takes seconds.
+Run: ``make benchmark`` or ``python benchmarks/bench_accuracy.py [--model PATH ...]`` (needs ../shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+OUT = ROOT / "benchmarks" / "out"
+REMIX = ROOT.parent / "shared" / "clips" / "remix"
+TEMPO_CLIPS = ["tempo_123_x4", "fast_return_121_x4", "no_hold_103_x4", "mixed_x5", "tempo_123_x13"]
+ISO_CLIPS = ["iso_hold_22s", "iso_hold_34s"]
+SIGNALS = {"angle": "band-tempo", "heel lift": "heel-raise"}
+PHASES = ("concentric", "hold", "eccentric")
+
+
+def cached_track(clip: Path, model: Path):
+    from vision.outputs import file_sha256
+    from vision.pipeline import FormChecker
+    from vision.protocols import load_protocol
+    from vision.store.landmarks import pack, unpack
+
+    key = f"{clip.stem}-{file_sha256(clip)[:12]}-{file_sha256(model)[:12]}.npz"
+    path = OUT / "tracks" / key
+    if path.exists():
+        return unpack(path.read_bytes())
+    track = FormChecker(load_protocol("band-tempo"), model_path=model).extract(clip).track
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pack(track))
+    return track
+
+
+def tempo_errors(track, labels: dict, protocol: str) -> tuple[bool, list[float]]:
+    from vision.analysis import analyse_track
+    from vision.protocols import load_protocol
+
+    session = analyse_track(track, load_protocol(protocol))
+    exact = len(session.scores) == len(labels["reps"])
+    errors = [
+        abs(getattr(s.rep, phase).duration_s - (lab[phase][1] - lab[phase][0]))
+        for s, lab in zip(session.scores, labels["reps"])
+        for phase in PHASES
+    ]
+    return exact, errors
+
+
+def hold_error(track, labels: dict) -> float:
+    from vision.analysis import analyse_track
+    from vision.protocols import load_protocol
+
+    session = analyse_track(track, load_protocol("band-isometric"))
+    expected = labels["reps"][0]["hold"][1] - labels["reps"][0]["hold"][0]
+    if len(session.scores) != 1:
+        return float("inf")
+    return abs(session.scores[0].rep.hold.duration_s - expected)
+
+
+def measure(model: Path) -> dict:
+    result: dict = {"model": model.name, "clips": {}}
+    for signal, protocol in SIGNALS.items():
+        all_errors: list[float] = []
+        all_exact = True
+        for name in TEMPO_CLIPS:
+            labels = json.loads((REMIX / f"{name}.json").read_text())
+            exact, errors = tempo_errors(cached_track(REMIX / f"{name}.mp4", model), labels, protocol)
+            result["clips"].setdefault(name, {})[signal] = {"count_exact": exact, "mae_s": float(np.mean(errors))}
+            all_errors += errors
+            all_exact &= exact
+        result[signal] = {"counts_exact": all_exact, "mae_s": float(np.mean(all_errors))}
+    result["isometric_hold_error_s"] = {
+        name: hold_error(cached_track(REMIX / f"{name}.mp4", model), json.loads((REMIX / f"{name}.json").read_text()))
+        for name in ISO_CLIPS
+    }
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", action="append", type=Path, help="a pose model bundle (repeatable)")
+    args = parser.parse_args(argv)
+    if not REMIX.is_dir():
+        print(f"needs the remix clips in {REMIX}", file=sys.stderr)
+        return 2
+    models = args.model or sorted((ROOT / "models").glob("*.task"))
+    results = [measure(m) for m in models]
+    print("| model | signal | counts exact | phase MAE |\n|---|---|---|---|")
+    for r in results:
+        for signal in SIGNALS:
+            exact = "yes" if r[signal]["counts_exact"] else "NO"
+            print(f"| {r['model']} | {signal} | {exact} | {r[signal]['mae_s']:.3f} s |")
+    for r in results:
+        holds = ", ".join(f"{k} {v:.2f} s" for k, v in r["isometric_hold_error_s"].items())
+        print(f"{r['model']}: isometric hold error {holds}")
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "accuracy.json").write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
