@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from vision import view
 from vision.types import Phase, Session, SignalKind
 
 PHASE_FILL = {
@@ -12,17 +13,23 @@ PHASE_FILL = {
     Phase.HOLD: "rgba(230,170,20,0.22)",
     Phase.ECCENTRIC: "rgba(170,70,200,0.18)",
 }
-SIGNAL_TITLE = {SignalKind.ANGLE: "plantarflexion angle (°)", SignalKind.HEEL_LIFT: "heel lift (shank lengths)"}
+SIGNAL_TITLE = {
+    SignalKind.ANGLE: "plantarflexion from rest (°)",
+    SignalKind.HEEL_LIFT: "heel lift (shank lengths)",
+}
 
 
 def signal_figure(session: Session) -> go.Figure:
+    """The signal the reps were timed on. The angle is drawn from the athlete's own rest (0 = rest): its
+    absolute value is only valid in a true side view (``vision.view``), movement from rest in any."""
     t = session.track.t_s
     p = session.protocol
+    rest = view.rest_angle(t, session.angle, [s.rep for s in session.scores]) if p.signal == SignalKind.ANGLE else None
+    offset = rest if rest is not None else 0.0
+    signal = session.signal - offset
     fig = go.Figure()
-    fig.add_trace(
-        go.Scatter(x=t, y=session.signal, mode="lines", name="smoothed", line={"color": "#1d2a25", "width": 2})
-    )
-    raw = session.angle_raw if p.signal == SignalKind.ANGLE else None
+    fig.add_trace(go.Scatter(x=t, y=signal, mode="lines", name="smoothed", line={"color": "#1d2a25", "width": 2}))
+    raw = session.angle_raw - offset if p.signal == SignalKind.ANGLE else None
     if raw is not None:
         fig.add_trace(
             go.Scatter(
@@ -45,7 +52,7 @@ def signal_figure(session: Session) -> go.Figure:
     fig.add_trace(
         go.Scatter(x=[None], y=[None], mode="lines", name="target phase ends", line={"color": "#b33", "dash": "dot"})
     )
-    finite = session.signal[np.isfinite(session.signal)]
+    finite = signal[np.isfinite(signal)]
     fig.update_layout(
         height=340,
         margin={"l": 10, "r": 10, "t": 30, "b": 10},

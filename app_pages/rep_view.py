@@ -9,23 +9,32 @@ from vision.scoring import describe_rep
 
 
 def rep_table(session) -> pd.DataFrame:
+    """One row per rep. Movement is shown from the athlete's own rest; the absolute peak angle only when
+    the view was side-on (``vision.view``), since an oblique view distorts it."""
     rows = []
     for s in session.scores:
         d = report.rep_to_dict(session, s)
-        rows.append(
-            {
-                "rep": d["index"],
-                "start s": d["start_s"],
-                "push s": d["concentric_s"],
-                "hold s": d["hold_s"],
-                "return s": d["eccentric_s"],
-                "peak °": d["peak_deg"],
-                "range °": d["rom_deg"],
-                "score": d["score"],
-                "faults": describe_rep(s),
-            }
-        )
+        row = {
+            "rep": d["index"],
+            "start s": d["start_s"],
+            "push s": d["concentric_s"],
+            "hold s": d["hold_s"],
+            "return s": d["eccentric_s"],
+            "° from rest": d["rom_deg"],
+        }
+        if session.quality.side_on:
+            row["peak ° (side view)"] = d["peak_deg"]
+        rows.append(row | {"score": d["score"], "faults": describe_rep(s)})
     return pd.DataFrame(rows)
+
+
+def angles_caption(session) -> str:
+    """What the table's angles mean, in the therapist's words."""
+    from vision.view import ANGLES_NOTE
+
+    if session.quality.side_on:
+        return ANGLES_NOTE + " This clip looks side-on, so its peak angle is shown too."
+    return ANGLES_NOTE + " This clip is not side-on, so no absolute angle is shown."
 
 
 def highlight_faults(row: pd.Series) -> list[str]:

@@ -101,9 +101,11 @@ def tempo_set(
     return reps
 
 
-def landmarks_for_angle(angle_deg: float, width: int = 640, height: int = 480) -> np.ndarray:
+def landmarks_for_angle(angle_deg: float, width: int = 640, height: int = 480, foot_px: float = 80.0) -> np.ndarray:
     """(33, 4) BlazePose landmarks of a seated side view: the right foot at ``angle_deg`` of
-    plantarflexion (0 = foot at 90° to the shank), the left foot still at neutral, all visible."""
+    plantarflexion (0 = foot at 90° to the shank), the left foot still at neutral, all visible. The shank
+    is 200 px; ``foot_px`` is the foot's apparent heel-to-toe length (about 120 px in a true side view,
+    shorter when the foot turns out of the image plane)."""
     from vision.skeleton import LEG_POINTS
     from vision.types import Leg
 
@@ -112,20 +114,19 @@ def landmarks_for_angle(angle_deg: float, width: int = 640, height: int = 480) -
     knee, ankle = np.array([300.0, 100.0]), np.array([300.0, 300.0])
     for leg, angle in ((Leg.RIGHT, angle_deg), (Leg.LEFT, 0.0)):
         theta = np.radians(angle)
-        toe = ankle + 80 * np.array([np.cos(theta), np.sin(theta)])
+        toe = ankle + foot_px * np.array([np.cos(theta), np.sin(theta)])
         k, a, heel, foot = LEG_POINTS[leg]
         for idx, (x, y) in {k: knee, a: ankle, heel: ankle, foot: toe}.items():
             lm[idx, 0], lm[idx, 1] = x / width, y / height
     return lm
 
 
-def track_from_angles(t: np.ndarray, angle_deg: np.ndarray, width: int = 640, height: int = 480):
+def track_from_angles(t: np.ndarray, angle_deg: np.ndarray, width: int = 640, height: int = 480, foot_px: float = 80.0):
     """A ``PoseTrack`` whose right-foot plantarflexion follows ``angle_deg`` at times ``t``."""
     from vision.types import PoseTrack
 
-    return PoseTrack(
-        np.asarray(t, float), np.stack([landmarks_for_angle(a, width, height) for a in angle_deg]), width, height
-    )
+    frames = [landmarks_for_angle(a, width, height, foot_px) for a in angle_deg]
+    return PoseTrack(np.asarray(t, float), np.stack(frames), width, height)
 
 
 def band_session(good: int, fast_returns: int = 0, protocol: str = "band-tempo", band: str | None = "red", gap_s=2.0):
@@ -141,3 +142,12 @@ def band_session(good: int, fast_returns: int = 0, protocol: str = "band-tempo",
         start += 4.0 + gap_s
     t = uniform_times(start + 3.0)
     return analyse_track(track_from_angles(t, trace(t, reps)), load_protocol(protocol), band=band)
+
+
+def body_sway(t: np.ndarray, amplitude: float, rng: np.random.Generator) -> np.ndarray:
+    """Slow, irregular sway of a signal at rest (the body moving, an oblique view): six 0.3-2 Hz sines
+    with random phases, scaled so that 95 % of samples lie within ±``amplitude``."""
+    x = np.zeros_like(t, dtype=float)
+    for f in rng.uniform(0.3, 2.0, 6):
+        x += np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi))
+    return amplitude * x / np.percentile(np.abs(x), 95)

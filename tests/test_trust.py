@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 
 from tests.conftest import REMIX, needs_shared, remix_labels
-from tests.synthetic import RepSpec, tempo_set, trace, track_from_angles, uniform_times
+from tests.synthetic import RepSpec, body_sway, tempo_set, trace, track_from_angles, uniform_times
 from vision.analysis import analyse_track
 from vision.protocols import load_protocol
+from vision.quality import WEAK_SIGNAL
 from vision.report import session_to_dict
-from vision.types import Fault
+from vision.types import Fault, SignalKind
 
 
 def angles(t: np.ndarray, reps: list[RepSpec], noise_deg: float = 0.3, seed: int = 0) -> np.ndarray:
@@ -57,6 +58,33 @@ def test_a_still_top_is_the_hold_not_the_start_of_the_return(shape):
 def test_the_prescribed_tempo_is_timed_on_an_unsteady_top(shape):
     errors = phase_errors(shape, hold_s=2.0, return_s=3.0)
     assert errors.mean(axis=0).max() <= 0.2, errors
+
+
+# ---- a weak signal: small movement, big sway -----------------------------------------------------
+def small_range_session(n_reps: int, sway_deg: float, seed: int, protocol: str = "band-tempo"):
+    """An oblique front view: 12° of movement, the rest swaying ±``sway_deg``."""
+    rng = np.random.default_rng(seed)
+    reps = tempo_set(n_reps) if n_reps > 1 else [RepSpec(2.0, 1.0, 29.0, 1.0)]
+    t = uniform_times(reps[-1].edges[3] + 3.0)
+    angle = trace(t, reps, rest=0.0, full_range=12.0) + body_sway(t, sway_deg, rng) + rng.normal(0, 0.5, t.size)
+    return analyse_track(track_from_angles(t, angle), load_protocol(protocol), band="red")
+
+
+@pytest.mark.parametrize("n_reps,protocol", [(12, "band-tempo"), (5, "band-tempo"), (1, "band-isometric")])
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_noise_on_a_small_movement_is_not_counted_but_explained(n_reps, protocol, seed):
+    session = small_range_session(n_reps, sway_deg=3.0, seed=seed, protocol=protocol)
+    assert session.summary.rep_count == 0 and session.scores == []
+    assert not session.quality.reliable
+    assert session.quality.warnings == (WEAK_SIGNAL[SignalKind.ANGLE],)
+    assert session.summary.next_band == "red"  # nothing counted, so no band change either
+
+
+@pytest.mark.parametrize("n_reps,protocol", [(12, "band-tempo"), (5, "band-tempo"), (1, "band-isometric")])
+def test_a_small_movement_on_a_calm_rest_is_still_counted(n_reps, protocol):
+    session = small_range_session(n_reps, sway_deg=1.5, seed=0, protocol=protocol)
+    assert session.quality.reliable, session.quality.warnings
+    assert session.summary.rep_count == n_reps
 
 
 # ---- an unfinished last rep ----------------------------------------------------------------------

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vision import quality, scene
+from vision import quality, scene, view
 from vision.filters import OneEuroFilter, causal_filter, zero_phase_lowpass
 from vision.protocols import ExerciseProtocol
 from vision.scoring import score_reps, summarise
@@ -74,6 +74,8 @@ def track_reps(
 
     - a rise under ``protocol.min_rep_fraction`` of the set's typical range is sway, not a rep — also
       before the first real rep, when the live tracker could not yet know the athlete's range;
+    - (in ``analyse_track``) reps small against the signal's own sway at rest are not counted at all: the
+      quality report says to film from the side (``quality.too_weak``);
     - under an isometric protocol, holds separated by a sag shorter than ``protocol.max_hold_dip_s`` are
       one hold, and a hold cut off by the end of the clip is the set's result: it keeps its hold time and
       counts (its ``hold_cut_off`` fault says what happened). Elsewhere a rep the clip cut off is kept,
@@ -150,6 +152,21 @@ def _measure(
     return _Measurement(choice, angle_raw, angle, signal, gate)
 
 
+def _second_look(
+    track: PoseTrack, protocol: ExerciseProtocol, m: _Measurement, tracked: TrackedReps
+) -> tuple[_Measurement, TrackedReps]:
+    """What only the found reps can tell. Reps small against the signal's own sway at rest are noise, not a
+    count: report none, and say in one sentence how to film instead. Otherwise judge whether the view is
+    side-on enough for absolute angles (``vision.view``)."""
+    if not m.quality.reliable:
+        return m, tracked
+    if quality.too_weak(track.t_s, m.signal, tracked.reps):
+        gate = replace(m.quality, reliable=False, warnings=m.quality.warnings + (quality.WEAK_SIGNAL[protocol.signal],))
+        return replace(m, quality=gate), TrackedReps([], frozenset(), tracked.abandoned + len(tracked.reps))
+    seen = view.assess_view(track, m.choice.leg, m.angle, tracked.reps)
+    return replace(m, quality=replace(m.quality, side_on=seen.side_on)), tracked
+
+
 def info_for_track(track: PoseTrack, source: str, codec: str = "landmarks") -> VideoInfo:
     """A ``VideoInfo`` for a track with no video behind it (live capture, stored landmarks)."""
     dt = np.diff(track.t_s)
@@ -208,6 +225,7 @@ def analyse_track(
         tracked = track_reps(track.t_s, m.signal, protocol, scene.unsettled(track))
     else:
         tracked = TrackedReps([], frozenset(), 0)
+    m, tracked = _second_look(track, protocol, m, tracked)
     scores = score_reps(tracked.reps, protocol, set(tracked.cut_off))
     return _assemble(track, protocol, m, scores, tracked.abandoned, band, info, source)
 
@@ -224,5 +242,6 @@ def session_from_reps(
 ) -> Session:
     """A ``Session`` around reps a live (causal) tracker already found, scored exactly as offline."""
     m = _measure(track, protocol, leg, Smoothing.CAUSAL, damaged=False)
+    m, tracked = _second_look(track, protocol, m, tracked)
     scores = score_reps(tracked.reps, protocol, set(tracked.cut_off))
     return _assemble(track, protocol, m, scores, tracked.abandoned, band, info, source)

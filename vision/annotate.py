@@ -29,7 +29,7 @@ PHASE_LABEL = {Phase.REST: "REST", Phase.CONCENTRIC: "PUSH", Phase.HOLD: "HOLD",
 class Overlay:
     phase: Phase
     reps: int
-    angle_deg: float | None
+    angle_from_rest_deg: float | None  # movement from the athlete's own rest: meaningful in any view
     phase_elapsed_s: float = 0.0
     phase_target_s: float | None = None
     cue: str = ""
@@ -70,10 +70,11 @@ def annotate(image: np.ndarray, landmarks: np.ndarray | None, leg: Leg | None, o
             if p:
                 cv2.circle(img, p, max(3, int(6 * scale)), colour, -1, cv2.LINE_AA)
         ankle = pts[2]
-        if ankle and overlay.angle_deg is not None and math.isfinite(overlay.angle_deg):
+        moved = overlay.angle_from_rest_deg
+        if ankle and moved is not None and math.isfinite(moved):
             _text(
                 img,
-                f"{overlay.angle_deg:+.0f} deg",
+                f"{moved:+.0f} deg from rest",
                 (ankle[0] + int(12 * scale), ankle[1] - int(12 * scale)),
                 0.8 * scale,
                 (255, 255, 255),

@@ -27,6 +27,9 @@ from vision.types import Leg, Phase, PoseFrame, RepScore, Session, Summary, Trac
 LEG_CHOICE_WINDOW_S = 4.0
 LEG_CHOICE_MIN_S = 1.0  # evidence needed before a leg is chosen
 LEG_SWITCH_MARGIN = 1.5  # another leg must look this much more like the working leg to switch
+REST_ANGLE_SAMPLES = 60  # the rest angle is read from the last ~2 s of angles seen at rest...
+REST_ANGLE_PERCENTILE = 30  # ...low in them, as the tracker reads its rest level
+MIN_REST_SEEN_S = 0.5
 MAX_RECORDED_FRAMES = 30 * 60 * 30  # 30 min at 30 fps (about 60 MB of landmarks), then stop recording
 
 
@@ -36,7 +39,8 @@ class LiveState:
     phase: Phase
     reps: int
     leg: Leg | None
-    angle_deg: float | None
+    angle_deg: float | None  # as the camera sees it: absolute only in a true side view
+    angle_from_rest_deg: float | None  # movement from the athlete's recent rest: meaningful in any view
     phase_elapsed_s: float
     phase_target_s: float | None
     last_rep: RepScore | None
@@ -109,6 +113,7 @@ class LiveTracker:
         self._leg: Leg | None = leg
         self._first_t: float | None = None
         self._tracker = TempoTracker(TrackerSettings.for_protocol(protocol))
+        self._rest_angles: deque[tuple[float, float]] = deque(maxlen=REST_ANGLE_SAMPLES)
         self._scores: list[RepScore] = []
         self._summary = summarise([], protocol, band)  # recomputed only when a rep completes
         self._phase_since = 0.0
@@ -134,6 +139,7 @@ class LiveTracker:
         if self._leg is None or scores[best] > LEG_SWITCH_MARGIN * scores[self._leg]:
             if self._leg is not None:  # switching feet: the old foot's rest history says nothing
                 self._tracker = TempoTracker(TrackerSettings.for_protocol(self.protocol))
+                self._rest_angles.clear()
             self._leg = best
         return self._leg
 
@@ -179,6 +185,8 @@ class LiveTracker:
         if self._tracker.phase != before:
             self._phase_since = t
         angle = float(plantarflexion_deg(pose.landmarks, leg, width, height)) if leg is not None else math.nan
+        if self._tracker.phase == Phase.REST and math.isfinite(angle):
+            self._rest_angles.append((t, angle))
         self._frame_times.append(t)
         self.state = self._snapshot(t, leg, visible, angle, started)
         return self.state
@@ -198,6 +206,7 @@ class LiveTracker:
             len(self._tracker.reps),
             leg,
             angle if math.isfinite(angle) else None,
+            self._from_rest(angle),
             elapsed,
             p.target_for(phase),
             self._scores[-1] if self._scores else None,
@@ -208,6 +217,14 @@ class LiveTracker:
             self._summary,
             p.max_hold_s if p.is_isometric else None,
         )
+
+    def _from_rest(self, angle: float) -> float | None:
+        """The angle from the rest seen lately (a low percentile, like the tracker's rest level, so the
+        first degrees of a push do not lift it); None until half a second of rest was seen."""
+        rest = self._rest_angles
+        if not math.isfinite(angle) or not rest or rest[-1][0] - rest[0][0] < MIN_REST_SEEN_S:
+            return None
+        return angle - float(np.percentile([a for _, a in rest], REST_ANGLE_PERCENTILE))
 
     @property
     def scores(self) -> list[RepScore]:

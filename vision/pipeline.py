@@ -137,7 +137,7 @@ class LiveCoach:
         overlay = Overlay(
             phase=state.phase,
             reps=state.reps,
-            angle_deg=state.angle_deg,
+            angle_from_rest_deg=state.angle_from_rest_deg,
             phase_elapsed_s=state.phase_elapsed_s,
             phase_target_s=state.phase_target_s,
             cue=state.cue,

@@ -2,8 +2,11 @@
 
 Contract: ``assess(track, leg, raw_angle, smooth_angle)`` returns a ``QualityReport``; when
 ``reliable`` is False the pipeline reports no reps, and ``warnings`` say in a patient's words what to
-change. Thresholds were set from the real clips in ../shared/clips/real: clean footage shows angle
-jitter of at most 1.1 degrees; a close-up with overlays, a front view of a crossed foot, a walking clip
+change. ``too_weak(t, signal, reps)`` is the second look, once reps were found: is the movement big
+against the sway of the signal at rest, so that what was counted can be trusted?
+
+Thresholds were set from the real clips in ../shared/clips/real: clean footage shows angle jitter of at
+most 1.1 degrees; a close-up with overlays, a front view of a crossed foot, a walking clip
 and far-away pedestrians all show 4.8 degrees or more.
 """
 
@@ -12,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from vision.signals import leg_visible
-from vision.types import Leg, PoseTrack, QualityReport
+from vision.types import Leg, PoseTrack, QualityReport, Rep, SignalKind
 
 MIN_POSE_COVERAGE = 0.3  # fraction of frames with a person
 MIN_PERSON_HEIGHT = 0.3  # median body height as a fraction of the frame height
@@ -33,6 +36,17 @@ TOO_SHAKY = (
     "with the whole leg in view, the camera still, and good light."
 )
 TOO_FAR = "You are small in the frame. Move the camera closer so your leg fills more of the picture."
+WEAK_SIGNAL = {
+    SignalKind.ANGLE: "Film from the side: the ankle's movement is too small to time from this angle.",
+    SignalKind.HEEL_LIFT: "Film from the side: the heel's lift is too small to time from this angle.",
+}
+# The rest must be calm against the movement: a sway at rest (peak to peak) of a third of the typical
+# rep's range is as big as a rise the tracker must already ignore (``min_rep_fraction``), so a count made
+# on it cannot be trusted. The shared side-view clips sway 2-7 % of their range at rest; synthetic 12°
+# reps count right with ±1.5° of sway (16-28 %) and wrong with ±3° (39-79 %).
+MAX_REST_SWAY_SHARE = 0.33
+REST_MARGIN_S = 0.3  # kept clear of each rep's edges
+MIN_REST_STRETCH_S = 0.8
 
 
 def person_height(track: PoseTrack) -> np.ndarray:
@@ -66,3 +80,30 @@ def assess(track: PoseTrack, leg: Leg, raw_angle: np.ndarray, smooth_angle: np.n
         if jitter > MAX_ANGLE_JITTER_DEG and leg_coverage >= MIN_LEG_COVERAGE:
             warnings.append(TOO_SHAKY)
     return QualityReport(round(pose_coverage, 3), round(leg_coverage, 3), not warnings, tuple(warnings))
+
+
+def rest_sway(t: np.ndarray, signal: np.ndarray, reps: list[Rep]) -> float:
+    """Peak-to-peak sway of the signal at rest: in every stretch between reps (and before the first, after
+    the last) at least ``MIN_REST_STRETCH_S`` long, the 5th to 95th percentile spread; the median of those.
+    NaN when there is no such stretch."""
+    busy = np.zeros(t.size, dtype=bool)
+    for rep in reps:
+        busy |= (t >= rep.start_s - REST_MARGIN_S) & (t <= rep.end_s + REST_MARGIN_S)
+    calm = ~busy & np.isfinite(signal)
+    spreads = []
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], calm.astype(int), [0]])))
+    for start, stop in zip(edges[::2], edges[1::2]):
+        if stop - start >= 3 and t[stop - 1] - t[start] >= MIN_REST_STRETCH_S:
+            p5, p95 = np.percentile(signal[start:stop], [5, 95])
+            spreads.append(p95 - p5)
+    return float(np.median(spreads)) if spreads else float("nan")
+
+
+def too_weak(t: np.ndarray, signal: np.ndarray, reps: list[Rep]) -> bool:
+    """True when the reps found are small against the signal's own sway at rest (an oblique view of a
+    small movement): counting them would count noise."""
+    finished = [r.range_of_motion for r in reps if not r.incomplete]
+    if not finished:
+        return False
+    sway = rest_sway(t, signal, reps)
+    return bool(np.isfinite(sway) and sway > MAX_REST_SWAY_SHARE * float(np.median(finished)))

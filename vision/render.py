@@ -20,6 +20,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from vision import view
 from vision.annotate import Overlay, annotate
 from vision.types import Phase, Session
 from vision.video import iter_frames
@@ -83,6 +84,10 @@ def _render(
     os.close(fd)
     n = len(session.track)
     timeline = list(_phase_timeline(session))
+    # The overlay shows movement from the athlete's own rest: an absolute angle is distorted in an
+    # oblique view (vision.view), movement from rest is not.
+    rest_angle = view.rest_angle(session.track.t_s, session.angle, [s.rep for s in session.scores])
+    rest = rest_angle if rest_angle is not None else math.nan
     time_base = Fraction(1, 1000)
     try:
         with av.open(tmp, mode="w", options={"movflags": "+faststart"}) as container:
@@ -100,11 +105,11 @@ def _render(
                     stream.codec_context.time_base = time_base  # millisecond ticks: VFR frames never collide
                     stream.options = {"crf": "23", "preset": "veryfast"}
                 phase, elapsed, goal, reps = timeline[index]
-                angle = session.angle[index]
+                moved = session.angle[index] - rest
                 overlay = Overlay(
                     phase,
                     reps,
-                    float(angle) if np.isfinite(angle) else None,
+                    float(moved) if np.isfinite(moved) else None,
                     elapsed,
                     goal,
                     isometric=session.protocol.is_isometric,

@@ -106,6 +106,9 @@ def session_to_dict(session: Session) -> dict:
             "leg_coverage": session.quality.leg_coverage,
             "reliable": session.quality.reliable,
             "warnings": list(session.quality.warnings),
+            # Absolute angles (peak_deg) are valid only when the view is side-on; rom_deg is from the
+            # athlete's own rest and holds in any view (vision.view).
+            "side_on": session.quality.side_on,
         },
     }
 

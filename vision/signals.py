@@ -24,7 +24,9 @@ from vision.types import Leg, LegChoice, PoseTrack, SignalKind
 MIN_VISIBILITY = 0.5
 
 
-def _leg_pixels(landmarks: np.ndarray, leg: Leg, width: int, height: int, min_visibility: float) -> np.ndarray:
+def leg_pixels(
+    landmarks: np.ndarray, leg: Leg, width: int, height: int, min_visibility: float = MIN_VISIBILITY
+) -> np.ndarray:
     """(..., 4 points, 2) pixel coordinates of knee, ankle, heel, toe; NaN where not visible enough."""
     pts = landmarks[..., list(LEG_POINTS[leg]), :]
     xy = pts[..., :2] * np.array([width, height], dtype=float)
@@ -36,7 +38,7 @@ def plantarflexion_deg(
     landmarks: np.ndarray, leg: Leg, width: int, height: int, min_visibility: float = MIN_VISIBILITY
 ) -> np.ndarray:
     """Plantarflexion angle in degrees for landmarks of shape (33, 4) or (N, 33, 4)."""
-    p = _leg_pixels(landmarks, leg, width, height, min_visibility)
+    p = leg_pixels(landmarks, leg, width, height, min_visibility)
     knee, ankle, heel, toe = (p[..., i, :] for i in range(4))
     shank = knee - ankle
     foot = toe - heel
@@ -49,7 +51,7 @@ def heel_lift(
     landmarks: np.ndarray, leg: Leg, width: int, height: int, min_visibility: float = MIN_VISIBILITY
 ) -> np.ndarray:
     """Heel height above the toes (image up is positive), in shank lengths."""
-    p = _leg_pixels(landmarks, leg, width, height, min_visibility)
+    p = leg_pixels(landmarks, leg, width, height, min_visibility)
     knee, ankle, heel, toe = (p[..., i, :] for i in range(4))
     shank_len = np.linalg.norm(knee - ankle, axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -247,6 +247,8 @@ class QualityReport:
     leg_coverage: float  # fraction of frames where the working leg's knee, ankle, heel and toe were visible
     reliable: bool
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    # Side-on enough for absolute angles (``vision.view``); None when not judged (no reps, no leg).
+    side_on: bool | None = None
 
 
 @dataclass(frozen=True)
