@@ -11,10 +11,11 @@ import pytest
 from tests.conftest import REMIX, needs_shared, remix_labels
 from tests.synthetic import RepSpec, body_sway, tempo_set, trace, track_from_angles, uniform_times
 from vision.analysis import analyse_track
+from vision.live import LiveTracker
 from vision.protocols import load_protocol
 from vision.quality import WEAK_SIGNAL
 from vision.report import session_to_dict
-from vision.types import Fault, SignalKind
+from vision.types import Fault, PoseFrame, SignalKind
 
 
 def angles(t: np.ndarray, reps: list[RepSpec], noise_deg: float = 0.3, seed: int = 0) -> np.ndarray:
@@ -194,6 +195,41 @@ def test_walking_out_after_the_set_adds_no_reps():
     session = analyse_track(track, load_protocol("band-tempo"))
     assert session.summary.rep_count == 3
     assert [s.incomplete for s in session.scores] == [False] * 3
+
+
+def live_report(track, protocol: str):
+    """Feed a track to the live page's tracker frame by frame, as the webcam would, and take its report."""
+    tracker = LiveTracker(load_protocol(protocol))
+    for t, landmarks in zip(track.t_s, track.landmarks):
+        tracker.update(PoseFrame(float(t), landmarks), track.width, track.height)
+    return tracker.to_session()
+
+
+def test_walking_out_after_the_set_adds_no_reps_live():
+    reps = tempo_set(3, first_start=3.0)
+    t = uniform_times(reps[-1].edges[3] + 2.0 + 8.0)
+    angle = angles(t, reps)
+    walk = t > reps[-1].edges[3] + 2.0
+    angle[walk] = 20.0 * np.sin(2 * np.pi * 1.0 * (t[walk] - t[walk][0])) + 10.0
+    track = track_from_angles(t, angle)
+    track.landmarks[:, :, 0] += np.where(walk, (t - t[walk][0]) * 1.5 * 200 / 640, 0.0)[:, None]
+    session = live_report(track, "band-tempo")
+    assert session.summary.rep_count == 3
+
+
+def test_the_live_report_drops_sway_and_keeps_a_sagging_hold_whole():
+    reps = tempo_set(4, first_start=6.0, rest_s=4.0)
+    t = uniform_times(reps[-1].edges[3] + 3.0)
+    angle = angles(t, reps, noise_deg=0.4)
+    for centre in (reps[1].edges[3] + 2.0, reps[2].edges[3] + 2.0):
+        angle += wobble(t, centre, 0.25 * 40.0)  # sways of a quarter of the range between reps
+    assert live_report(track_from_angles(t, angle), "band-tempo").summary.rep_count == 4
+    hold = RepSpec(3.0, 1.0, 29.0, 1.0)
+    t = uniform_times(36.0)
+    angle = angles(t, [hold], noise_deg=0.5) - wobble(t, 15.0, 0.45 * 40.0, duration_s=1.5)
+    session = live_report(track_from_angles(t, angle), "band-isometric")
+    assert session.summary.rep_count == 1
+    assert session.scores[0].rep.hold.duration_s == pytest.approx(29.0, abs=1.0)
 
 
 @needs_shared

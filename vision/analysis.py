@@ -92,13 +92,19 @@ def track_reps(
             tracker.update(float(ti), float(vi))
         was_away = away
     cut = {e.rep.index for e in tracker.finish() if isinstance(e, RepCompleted) and e.rep.eccentric.duration_s == 0}
-    reps = [replace(r, incomplete=False) if protocol.is_isometric else r for r in tracker.reps]
+    return with_hindsight(tracker.reps, frozenset(cut), tracker.abandoned, protocol)
+
+
+def with_hindsight(reps: list[Rep], cut: frozenset[int], abandoned: int, protocol: ExerciseProtocol) -> TrackedReps:
+    """What only the whole set tells about the reps a tracker found (see ``track_reps``); the live page's
+    report applies the same rules when the set is over. ``cut``: indices of reps whose hold the end cut off."""
+    reps = [replace(r, incomplete=False) if protocol.is_isometric else r for r in reps]
     kept = _without_sway(reps, protocol.min_rep_fraction)
     if protocol.is_isometric:
         kept = _merge_hold_dips(kept, protocol.max_hold_dip_s)
     renumbered = [replace(r, index=i) for i, r in enumerate(kept, start=1)]
     cut_off = {new.index for new, old in zip(renumbered, kept) if old.index in cut and new.eccentric.duration_s == 0}
-    return TrackedReps(renumbered, frozenset(cut_off), tracker.abandoned + len(reps) - len(kept))
+    return TrackedReps(renumbered, frozenset(cut_off), abandoned + len(reps) - len(kept))
 
 
 def _without_sway(reps: list[Rep], min_fraction: float) -> list[Rep]:

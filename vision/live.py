@@ -17,8 +17,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from vision.analysis import TrackedReps, causal_filter_for, info_for_track, session_from_reps
+from vision.analysis import causal_filter_for, info_for_track, session_from_reps, with_hindsight
 from vision.protocols import ExerciseProtocol
+from vision.scene import SceneWatch
 from vision.scoring import describe_faults, score_reps, summarise
 from vision.signals import leg_signal, leg_visible, plantarflexion_deg, robust_range
 from vision.tempo import RepCompleted, TempoTracker, TrackerSettings
@@ -114,6 +115,8 @@ class LiveTracker:
         self._first_t: float | None = None
         self._tracker = TempoTracker(TrackerSettings.for_protocol(protocol))
         self._rest_angles: deque[tuple[float, float]] = deque(maxlen=REST_ANGLE_SAMPLES)
+        self._scene = SceneWatch()
+        self._was_unsettled = False
         self._scores: list[RepScore] = []
         self._summary = summarise([], protocol, band)  # recomputed only when a rep completes
         self._phase_since = 0.0
@@ -177,7 +180,13 @@ class LiveTracker:
         leg = self._pick_leg(t)
         visible = leg is not None and bool(leg_visible(pose.landmarks, leg))
         before = self._tracker.phase
-        if leg is not None:
+        # The body on the move (walking, turning, a camera bumped): no rep can start or finish meanwhile,
+        # and the rest is learnt again afterwards, as offline (vision.scene).
+        unsettled = self._scene.update(t, pose.landmarks, width, height)
+        if unsettled and not self._was_unsettled:
+            self._tracker.interrupt(t, "the athlete moved (walking, turning away or the camera moved)")
+        self._was_unsettled = unsettled
+        if leg is not None and not unsettled:
             for event in self._tracker.update(t, values[leg]):
                 if isinstance(event, RepCompleted):
                     self._scores = score_reps(self._tracker.reps, self.protocol)
@@ -237,5 +246,7 @@ class LiveTracker:
         info = info_for_track(track, source, codec="webrtc")
         if self.state.fps:  # the rate frames really arrived at, not the landmarks' median spacing
             info = replace(info, fps=self.state.fps)
-        tracked = TrackedReps(list(self._tracker.reps), frozenset(), self._tracker.abandoned)
+        # Hindsight the live counter could not have: sway smaller than the set's typical range is not a rep,
+        # an isometric hold split by a short sag is one hold (the same rules as offline).
+        tracked = with_hindsight(list(self._tracker.reps), frozenset(), self._tracker.abandoned, self.protocol)
         return session_from_reps(track, self.protocol, tracked, leg=self._leg, band=self.band, info=info, source=source)

@@ -7,12 +7,14 @@ still body; when the whole body moves — a camera cut (every landmark jumps at 
 in or out, turning away — the foot's angle swings for reasons that are not reps. The analysis abandons
 the rep in progress where such a stretch begins and learns the rest level again after it.
 Distances are in shank lengths (knee to ankle, the clip's median), so they do not depend on how far
-away the camera is. Pure numpy.
+away the camera is. ``SceneWatch`` is the same rule for a live camera, one frame at a time: it compares
+the last ``WINDOW_S`` with the ``WINDOW_S`` before it, so it sees the travel half a second late. Pure numpy.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections import deque
 
 import numpy as np
 
@@ -73,3 +75,27 @@ def unsettled(track: PoseTrack) -> np.ndarray:
         travel = np.linalg.norm(after - before, axis=1) / shank
     out[(before_n > 0) & (after_n > 0) & (travel > MAX_TRAVEL_SHANKS)] = True
     return out
+
+
+class SceneWatch:
+    """``unsettled`` for a live camera: ``update(t, landmarks, width, height)`` says whether the body has
+    travelled more than ``MAX_TRAVEL_SHANKS`` between the previous ``WINDOW_S`` and the last one."""
+
+    def __init__(self) -> None:
+        self._recent: deque[tuple[float, np.ndarray, float]] = deque()  # (t, centre px, shank px)
+
+    def update(self, t: float, landmarks: np.ndarray, width: int, height: int) -> bool:
+        one = PoseTrack(np.array([t]), landmarks[None], width, height)
+        centre = body_centre_px(one)[0]
+        shank = shank_length_px(one)
+        if np.isfinite(centre).all():
+            self._recent.append((t, centre, shank))
+        while self._recent and self._recent[0][0] < t - 2 * WINDOW_S:
+            self._recent.popleft()
+        before = [c for tt, c, _ in self._recent if tt < t - WINDOW_S]
+        after = [c for tt, c, _ in self._recent if tt >= t - WINDOW_S]
+        shanks = [s for _, _, s in self._recent if np.isfinite(s)]
+        if not before or not after or not shanks:
+            return False
+        travel = float(np.linalg.norm(np.mean(after, axis=0) - np.mean(before, axis=0))) / float(np.median(shanks))
+        return travel > MAX_TRAVEL_SHANKS

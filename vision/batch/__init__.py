@@ -25,7 +25,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vision.batch.jobs import ClipJob, already_done, collect_jobs
+from vision.batch.jobs import ClipJob, already_done, collect_jobs, longest_first
 from vision.batch.progress import BatchProgress
 from vision.batch.records import AthleteRecords
 from vision.batch.runners import run_local
@@ -98,12 +98,12 @@ def run_batch(
         if ray_address:
             from vision.batch.ray_runner import run_ray
 
-            run_ray(todo, score_clip, on_result, address=ray_address, workers=workers)
+            run_ray(longest_first(todo), score_clip, on_result, address=ray_address, workers=workers)
         else:
             plan = plan_workers(workers, jobs=len(todo))
             if plan.note:
                 notes.append(plan.note)
-            run_local(todo, score_clip, on_result, workers=plan.workers)
+            run_local(longest_first(todo), score_clip, on_result, workers=plan.workers)
     finally:
         progress.close()
         if records is not None:

@@ -248,3 +248,24 @@ def already_done(job: ClipJob, out: Path) -> bool:
         return prev.get("input_sha256") == file_sha256(job.path)
     except OSError:
         return False
+
+
+def longest_first(jobs: list[ClipJob]) -> list[ClipJob]:
+    """The jobs in the order to start them: longest clip first (by the container's duration, read from
+    its header), so that workers finish together instead of one scoring a long clip alone at the end
+    (longest-processing-time-first scheduling). The result tables keep the manifest's order."""
+    return sorted(jobs, key=lambda job: _clip_seconds(job.path), reverse=True)
+
+
+def _clip_seconds(path: str) -> float:
+    """The clip's duration from its header, or 0 when it cannot be read (it then fails fast in its worker)."""
+    import av
+
+    try:
+        with av.open(path) as container:
+            if container.duration:
+                return container.duration / av.time_base
+            stream = container.streams.video[0]
+            return float(stream.duration * stream.time_base) if stream.duration and stream.time_base else 0.0
+    except (av.error.FFmpegError, OSError, IndexError, ValueError):
+        return 0.0
