@@ -14,7 +14,7 @@ import streamlit as st
 
 from app_pages.charts import signal_figure
 from app_pages.records import advice_text, open_store
-from app_pages.rep_view import angles_caption, highlight_faults, rep_table
+from app_pages.rep_view import show_rep_table
 from app_pages.ui import header, summary_block
 from vision.course import athlete_course
 from vision.errors import CalfcheckError
@@ -92,12 +92,7 @@ if session is not None:
             st.caption("Drawn from the stored landmarks: the video was not kept.")
     with right:
         st.plotly_chart(signal_figure(session), width="stretch")
-    table = rep_table(session)
-    if table.empty:
-        st.info("No reps were found in this set.")
-    else:
-        st.table(table.style.apply(highlight_faults, axis=1).format(precision=2))
-        st.caption(angles_caption(session))
+    show_rep_table(session, "No reps were found in this set.")
 
 notes_col, prescription_col = st.columns(2, gap="large")
 with notes_col:

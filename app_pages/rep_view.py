@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import streamlit as st
 
 from vision import report
 from vision.scoring import describe_rep
@@ -34,9 +35,22 @@ def angles_caption(session) -> str:
 
     if session.quality.side_on:
         return ANGLES_NOTE + " This clip looks side-on, so its peak angle is shown too."
-    return ANGLES_NOTE + " This clip is not side-on, so no absolute angle is shown."
+    return (
+        ANGLES_NOTE + " This clip is not side-on: no absolute angle is shown, and degrees from rest are the"
+        " camera's view of the movement, comparable between sets filmed the same way."
+    )
 
 
 def highlight_faults(row: pd.Series) -> list[str]:
     bad = row["faults"] != "on target"
     return ["background-color: #fde8e8; color: #8a1c1c" if bad else "background-color: #eaf6ee"] * len(row)
+
+
+def show_rep_table(session, empty_text: str) -> None:
+    """The rep table, faults highlighted, with what its angles mean; ``empty_text`` when there are no reps."""
+    table = rep_table(session)
+    if table.empty:
+        st.info(empty_text)
+        return
+    st.table(table.style.apply(highlight_faults, axis=1).format(precision=2))
+    st.caption(angles_caption(session))

@@ -13,7 +13,7 @@ import streamlit as st
 
 from app_pages.charts import signal_figure
 from app_pages.records import SetToSave, save_panel
-from app_pages.rep_view import angles_caption, highlight_faults, rep_table
+from app_pages.rep_view import show_rep_table
 from app_pages.ui import Prescription, header, prescription_picker, summary_block
 from app_pages.uploads import StoredClip, UploadStore
 from vision import report
@@ -102,12 +102,7 @@ if clip_bytes is not None:
     with right:
         st.plotly_chart(signal_figure(session), width="stretch")
     st.subheader(f"Reps ({len(session.finished_scores)})")
-    table = rep_table(session)
-    if table.empty:
-        st.info("No reps were found in this clip.")
-    else:
-        st.table(table.style.apply(highlight_faults, axis=1).format(precision=2))
-        st.caption(angles_caption(session))
+    show_rep_table(session, "No reps were found in this clip.")
     stem = Path(clip_name).stem
     d1, d2, d3 = st.columns(3)
     d1.download_button("Download JSON", report.to_json(session), file_name=f"{stem}.json", mime="application/json")

@@ -33,6 +33,20 @@ def test_annotate_is_pure_and_draws_the_banner():
     assert np.abs(out[5:10, 300].astype(int) - PHASE_COLOURS[Phase.HOLD]).max() < 5
 
 
+def test_the_angle_label_stays_in_the_picture_when_the_foot_is_at_its_edge():
+    from tests.synthetic import landmarks_for_angle
+    from vision.types import Leg
+
+    lm = landmarks_for_angle(10.0)
+    lm[:, 0] += (620 - 300) / 640  # the leg at the right edge of a 640-px frame
+    img = np.zeros((480, 640, 3), np.uint8)
+    with_label = annotate(img, lm, Leg.RIGHT, Overlay(Phase.HOLD, 1, 32.0))
+    without = annotate(img, lm, Leg.RIGHT, Overlay(Phase.HOLD, 1, None))
+    changed = np.flatnonzero(np.abs(with_label.astype(int) - without.astype(int)).sum(axis=(0, 2)))
+    assert changed.size and changed.max() < 640 - 1  # the label was drawn, and it ends inside the frame
+    assert changed.min() < 620 - 100  # it went to the left of the ankle
+
+
 def test_phase_timer_counts_down_to_the_target_or_up_against_the_isometric_limit():
     assert phase_timer_text(Overlay(Phase.HOLD, 0, None, 0.5, 2.0)) == "1.5 s"
     assert phase_timer_text(Overlay(Phase.HOLD, 0, None, 12.2, 30.0, isometric=True)) == "12 / 30 s"

@@ -72,14 +72,14 @@ def annotate(image: np.ndarray, landmarks: np.ndarray | None, leg: Leg | None, o
         ankle = pts[2]
         moved = overlay.angle_from_rest_deg
         if ankle and moved is not None and math.isfinite(moved):
-            _text(
-                img,
-                f"{moved:+.0f} deg from rest",
-                (ankle[0] + int(12 * scale), ankle[1] - int(12 * scale)),
-                0.8 * scale,
-                (255, 255, 255),
-                max(1, int(2 * scale)),
-            )
+            label, size, thick = f"{moved:+.0f} deg from rest", 0.8 * scale, max(1, int(2 * scale))
+            (text_w, text_h), _ = cv2.getTextSize(label, cv2.FONT_HERSHEY_SIMPLEX, size, thick + 3)
+            # Right of the ankle when it fits, else left of it: the label never runs off the picture.
+            x = ankle[0] + int(12 * scale)
+            if x + text_w > w:
+                x = max(0, ankle[0] - int(12 * scale) - text_w)
+            y = min(max(ankle[1] - int(12 * scale), text_h + 2), h - 2)
+            _text(img, label, (x, y), size, (255, 255, 255), thick)
     banner_h = int(56 * scale)
     cv2.rectangle(img, (0, 0), (w, banner_h), colour, -1)
     _text(
