@@ -82,14 +82,19 @@ def assess(track: PoseTrack, leg: Leg, raw_angle: np.ndarray, smooth_angle: np.n
     return QualityReport(round(pose_coverage, 3), round(leg_coverage, 3), not warnings, tuple(warnings))
 
 
+def at_rest(t: np.ndarray, reps: list[Rep]) -> np.ndarray:
+    """True for samples outside every rep, ``REST_MARGIN_S`` clear of its edges: where the athlete rests."""
+    busy = np.zeros(t.size, dtype=bool)
+    for rep in reps:
+        busy |= (t >= rep.start_s - REST_MARGIN_S) & (t <= rep.end_s + REST_MARGIN_S)
+    return ~busy
+
+
 def rest_sway(t: np.ndarray, signal: np.ndarray, reps: list[Rep]) -> float:
     """Peak-to-peak sway of the signal at rest: in every stretch between reps (and before the first, after
     the last) at least ``MIN_REST_STRETCH_S`` long, the 5th to 95th percentile spread; the median of those.
     NaN when there is no such stretch."""
-    busy = np.zeros(t.size, dtype=bool)
-    for rep in reps:
-        busy |= (t >= rep.start_s - REST_MARGIN_S) & (t <= rep.end_s + REST_MARGIN_S)
-    calm = ~busy & np.isfinite(signal)
+    calm = at_rest(t, reps) & np.isfinite(signal)
     spreads = []
     edges = np.flatnonzero(np.diff(np.concatenate([[0], calm.astype(int), [0]])))
     for start, stop in zip(edges[::2], edges[1::2]):

@@ -23,12 +23,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vision.quality import at_rest
 from vision.signals import leg_pixels
 from vision.types import Leg, PoseTrack, Rep
 
 MIN_FOOT_TO_SHANK = 0.48
 REST_RANGE_DEG = (-25.0, 35.0)
-REST_MARGIN_S = 0.3  # kept clear of each rep's edges when reading the rest angle
 
 ANGLES_NOTE = "Angles are shown from the athlete's own rest; absolute angles are valid only in a true side view."
 
@@ -41,12 +41,9 @@ class ViewCheck:
 
 
 def rest_angle(t: np.ndarray, angle: np.ndarray, reps: list[Rep]) -> float | None:
-    """The angle at rest: the median outside every rep (with a margin), or the low quartile when the clip
+    """The angle at rest: the median outside every rep (``quality.at_rest``), or the low quartile when the clip
     is all reps. None when no angle was measured."""
-    busy = np.zeros(t.size, dtype=bool)
-    for rep in reps:
-        busy |= (t >= rep.start_s - REST_MARGIN_S) & (t <= rep.end_s + REST_MARGIN_S)
-    calm = angle[~busy & np.isfinite(angle)]
+    calm = angle[at_rest(t, reps) & np.isfinite(angle)]
     if calm.size >= 3:
         return float(np.median(calm))
     finite = angle[np.isfinite(angle)]
