@@ -1,6 +1,6 @@
 """Live coaching page: webcam in through WebRTC, cues out, the same tracker as the CLI.
 
-Threads: ``video_frame_callback`` runs on streamlit-webrtc's worker thread. It only calls the
+Threads: ``queued_video_frames_callback`` runs on streamlit-webrtc's worker thread. It only calls the
 ``LiveCoach`` and stores its immutable ``LiveState``; it makes no ``st.*`` calls. The page polls that
 state from a fragment that reruns every half second.
 """
@@ -56,23 +56,26 @@ class LiveHolder:
                 self.coach.close()
             self.prescription, self.coach, self.error, self.frames = prescription, None, None, 0
 
-    def callback(self, frame: av.VideoFrame) -> av.VideoFrame:
-        image = frame.to_ndarray(format="rgb24")
-        t = float(frame.time) if frame.time is not None else time.monotonic()
+    async def callback(self, queued: list[av.VideoFrame]) -> list[av.VideoFrame]:
+        """Every frame that arrived since the last call (a burst, after network jitter): all analysed."""
         with self.lock:
             if self.coach is None and self.prescription is not None:
                 p = self.prescription
                 self.coach = LiveCoach(p.protocol, p.leg, p.band)  # one landmarker per stream
             coach = self.coach
         if coach is None:
-            return frame
+            return queued[-1:]
+        frames = []
+        for av_frame in queued:
+            t = float(av_frame.time) if av_frame.time is not None else time.monotonic()
+            frames.append(Frame(av_frame.to_ndarray(format="rgb24"), t, self.frames + len(frames)))
         try:
-            annotated, _ = coach.process(Frame(image, t, self.frames))
+            annotated, _ = coach.process_queued(frames)
         except Exception as exc:  # keep the stream alive; the page shows the message
             self.error = f"{type(exc).__name__}: {exc}"
-            return frame
-        self.frames += 1
-        return av.VideoFrame.from_ndarray(annotated, format="rgb24")
+            return queued[-1:]
+        self.frames += len(frames)
+        return [av.VideoFrame.from_ndarray(image, format="rgb24") for image in annotated]
 
     def state(self) -> LiveState | None:
         coach = self.coach
@@ -94,8 +97,8 @@ with video_col:
         mode=WebRtcMode.SENDRECV,
         rtc_configuration=rtc_configuration(),
         media_stream_constraints={"video": {"width": {"ideal": 960}}, "audio": False},
-        video_frame_callback=holder.callback,
-        async_processing=True,  # drop frames rather than queue them: cues stay current
+        queued_video_frames_callback=holder.callback,  # every frame, even those arriving in a burst
+        async_processing=True,  # analysis runs beside the stream; a backlog is capped so cues stay current
         video_html_attrs={
             "style": {"width": "100%", "borderRadius": "12px"},
             "autoPlay": True,

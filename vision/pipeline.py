@@ -7,7 +7,8 @@ Contract:
   → ``Session``) are separate, so the app re-scores a clip under another protocol, leg or band without
   running pose again.
 - ``LiveCoach(protocol, ...).process(frame) -> (annotated image, LiveState)`` runs pose on one camera
-  frame, updates the live state (``vision.live``) and draws the overlay (``vision.annotate``).
+  frame, updates the live state (``vision.live``) and draws the overlay (``vision.annotate``);
+  ``process_queued(frames)`` does that for a burst of frames, in order.
 - The pose backend is injectable: ``estimator_factory`` (offline, one estimator per clip) and
   ``estimator`` (live) default to MediaPipe with the bundled model.
 - Unreadable input raises ``VideoReadError``; a readable clip always gives a ``Session`` (maybe 0 reps).
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,6 +104,12 @@ class FormChecker:
         return self.analyse(self.extract(path, progress), Path(path).name)
 
 
+# Live: queued frames older than this (behind the newest) are skipped, so on a machine that cannot keep up
+# the cues lag the athlete by no more than about this. WebRTC delivers bursts of up to ~6 frames (0.2 s at
+# 30 fps) after network jitter on a loopback connection; those are all analysed.
+MAX_LIVE_LAG_S = 0.25
+
+
 class LiveCoach:
     """Live coaching for one camera stream: pose, then the live state, then the overlay.
 
@@ -128,6 +135,22 @@ class LiveCoach:
     @property
     def scores(self) -> list[RepScore]:
         return self.tracker.scores
+
+    def process_queued(self, frames: Sequence[Frame]) -> tuple[list[np.ndarray], LiveState]:
+        """Every frame that queued up while the last ones were analysed, analysed and drawn in order.
+
+        Frames arrive in bursts (network jitter), so analysing only the newest of a burst loses frames
+        the machine had time for. Frames more than ``MAX_LIVE_LAG_S`` older than the newest mean the
+        machine cannot keep up: they are skipped so cues stay current (the timestamps keep the tempo right).
+        """
+        if not frames:
+            raise ValueError("process_queued needs at least one frame")
+        images = []
+        for frame in frames:
+            if frames[-1].t_s - frame.t_s <= MAX_LIVE_LAG_S:
+                image, state = self.process(frame)
+                images.append(image)
+        return images, state
 
     def process(self, frame: Frame) -> tuple[np.ndarray, LiveState]:
         started = time.perf_counter()
