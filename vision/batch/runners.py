@@ -4,7 +4,10 @@ Contract: ``run_local(jobs, task, on_result, workers=N)`` calls ``task(job)`` fo
 ``on_result(job, result)`` on the driver as each finishes (in completion order). Workers are spawned
 processes (MediaPipe and the progress thread do not survive fork), each loading its own model; they
 ignore Ctrl-C so that the driver alone handles it, and the kernel stops them if the driver dies (Linux
-parent-death signal), so no worker outlives its batch. On an interrupt, SIGTERM (the CLI turns it into
+parent-death signal), so no worker outlives its batch. When there are at least as many CPUs as workers,
+each worker is pinned to a CPU of its own (Linux): unpinned, the model's and decoder's threads of two
+workers migrate between the cores and each clip ran 12 % slower than alone; pinned, as fast as alone. On an
+interrupt, SIGTERM (the CLI turns it into
 an exception) or error the driver stops every worker before re-raising: results in flight are
 abandoned, never half-written (the driver writes). The Ray runner (``ray_runner.run_ray``) has the same
 shape.
@@ -15,6 +18,8 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import multiprocessing
+import os
+import queue
 import signal
 import sys
 import threading
@@ -30,11 +35,23 @@ OnResult = Callable[[Job, dict], None]
 PR_SET_PDEATHSIG = 1
 
 
-def _worker_init() -> None:
+def _worker_init(free_cpus=None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
+    if free_cpus is not None:
+        with contextlib.suppress(OSError, queue.Empty):
+            os.sched_setaffinity(0, {free_cpus.get(timeout=5)})
+
+
+def cpus_to_pin(workers: int) -> list[int] | None:
+    """One CPU per worker from those this process may use, or None when pinning would not help (more
+    workers than CPUs: they must share) or is not available on this platform."""
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    usable = sorted(os.sched_getaffinity(0))
+    return usable[:workers] if workers <= len(usable) else None
 
 
 def _quiet_teardown_hook(previous):
@@ -72,9 +89,15 @@ def run_local(jobs: list, task: Task, on_result: OnResult, *, workers: int) -> N
     # and Python then installs no KeyboardInterrupt handler, so a Ctrl-C while a worker is still
     # importing cannot print its traceback. The driver's own handler is back within milliseconds.
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    context = multiprocessing.get_context("spawn")
+    free_cpus = None
+    if (cpus := cpus_to_pin(workers)) is not None:
+        free_cpus = context.Queue()  # each worker takes one CPU id as it starts
+        for cpu in cpus:
+            free_cpus.put(cpu)
     try:
         pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init
+            max_workers=workers, mp_context=context, initializer=_worker_init, initargs=(free_cpus,)
         )
         pending: dict[Future, object] = {pool.submit(task, job): job for job in jobs}
     finally:
