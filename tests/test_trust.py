@@ -156,7 +156,7 @@ def wobble(t: np.ndarray, centre_s: float, amplitude: float, duration_s: float =
     return amplitude * np.sin(np.pi * u) ** 2
 
 
-def test_sway_at_rest_is_not_a_rep_even_before_the_first_one():
+def phone_clip_with_sway():
     """Phone clip: variable frame rate, dropped frames, one 0.67 s gap; 31° reps and 7° sways between."""
     rng = np.random.default_rng(3)
     reps = tempo_set(5, first_start=6.0, rest_s=4.0)
@@ -167,10 +167,23 @@ def test_sway_at_rest_is_not_a_rep_even_before_the_first_one():
     angle = trace(t, reps, rest=0.0, full_range=31.0) + rng.normal(0, 0.4, t.size)
     for centre in (3.0, reps[1].edges[3] + 2.0, reps[3].edges[3] + 2.0):  # one before the first rep
         angle += wobble(t, centre, 7.0)
-    session = analyse_track(track_from_angles(t, angle), load_protocol("band-tempo"))
+    return track_from_angles(t, angle), reps
+
+
+def test_sway_at_rest_is_not_a_rep_even_before_the_first_one():
+    track, reps = phone_clip_with_sway()
+    session = analyse_track(track, load_protocol("band-tempo"))
     assert session.summary.rep_count == 5
     starts = [s.rep.start_s for s in session.scores]
     np.testing.assert_allclose(starts, [r.start_s for r in reps], atol=0.3)
+
+
+def test_the_live_counter_does_not_count_sway_once_reps_show_the_range():
+    counts, session = live_run(*phone_clip_with_sway()[:1], "band-tempo")
+    assert session.summary.rep_count == 5
+    # Sways after the first rep never show as reps; the one before it shows until the first rep proves
+    # it small, so the count stands at 1 after that rep instead of 2.
+    assert max(counts) == 5 and counts[-1] == 5
 
 
 def test_a_dip_inside_an_isometric_hold_does_not_split_it():
@@ -197,12 +210,17 @@ def test_walking_out_after_the_set_adds_no_reps():
     assert [s.incomplete for s in session.scores] == [False] * 3
 
 
-def live_report(track, protocol: str):
-    """Feed a track to the live page's tracker frame by frame, as the webcam would, and take its report."""
+def live_run(track, protocol: str):
+    """Feed a track to the live page's tracker frame by frame, as the webcam would: the rep counts the
+    athlete saw, frame by frame, and the set's report."""
     tracker = LiveTracker(load_protocol(protocol))
-    for t, landmarks in zip(track.t_s, track.landmarks):
-        tracker.update(PoseFrame(float(t), landmarks), track.width, track.height)
-    return tracker.to_session()
+    frames = zip(track.t_s, track.landmarks)
+    counts = [tracker.update(PoseFrame(float(t), lm), track.width, track.height).reps for t, lm in frames]
+    return counts, tracker.to_session()
+
+
+def live_report(track, protocol: str):
+    return live_run(track, protocol)[1]
 
 
 def test_walking_out_after_the_set_adds_no_reps_live():
@@ -223,13 +241,17 @@ def test_the_live_report_drops_sway_and_keeps_a_sagging_hold_whole():
     angle = angles(t, reps, noise_deg=0.4)
     for centre in (reps[1].edges[3] + 2.0, reps[2].edges[3] + 2.0):
         angle += wobble(t, centre, 0.25 * 40.0)  # sways of a quarter of the range between reps
-    assert live_report(track_from_angles(t, angle), "band-tempo").summary.rep_count == 4
+    counts, session = live_run(track_from_angles(t, angle), "band-tempo")
+    assert session.summary.rep_count == 4
+    # The counter the athlete watches applies the same rule as the report: it never showed a sway as a rep.
+    assert max(counts) == 4 and counts == sorted(counts)
     hold = RepSpec(3.0, 1.0, 29.0, 1.0)
     t = uniform_times(36.0)
     angle = angles(t, [hold], noise_deg=0.5) - wobble(t, 15.0, 0.45 * 40.0, duration_s=1.5)
-    session = live_report(track_from_angles(t, angle), "band-isometric")
+    counts, session = live_run(track_from_angles(t, angle), "band-isometric")
     assert session.summary.rep_count == 1
     assert session.scores[0].rep.hold.duration_s == pytest.approx(29.0, abs=1.0)
+    assert max(counts) == 1  # the sag never showed as a second hold
 
 
 @needs_shared

@@ -17,13 +17,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from vision.analysis import causal_filter_for, info_for_track, session_from_reps, with_hindsight
+from vision.analysis import TrackedReps, causal_filter_for, info_for_track, session_from_reps, with_hindsight
 from vision.protocols import ExerciseProtocol
 from vision.scene import SceneWatch
 from vision.scoring import describe_faults, score_reps, summarise
 from vision.signals import leg_signal, leg_visible, plantarflexion_deg, robust_range
 from vision.tempo import RepCompleted, TempoTracker, TrackerSettings
-from vision.types import Leg, Phase, PoseFrame, RepScore, Session, Summary, TrackBuilder
+from vision.types import Leg, Phase, PoseFrame, Rep, RepScore, Session, Summary, TrackBuilder
 
 LEG_CHOICE_WINDOW_S = 4.0
 LEG_CHOICE_MIN_S = 1.0  # evidence needed before a leg is chosen
@@ -117,6 +117,7 @@ class LiveTracker:
         self._rest_angles: deque[tuple[float, float]] = deque(maxlen=REST_ANGLE_SAMPLES)
         self._scene = SceneWatch()
         self._was_unsettled = False
+        self._counted: list[Rep] = []  # the tracker's reps after the report's rules (``_count_reps``)
         self._scores: list[RepScore] = []
         self._summary = summarise([], protocol, band)  # recomputed only when a rep completes
         self._phase_since = 0.0
@@ -189,8 +190,7 @@ class LiveTracker:
         if leg is not None and not unsettled:
             for event in self._tracker.update(t, values[leg]):
                 if isinstance(event, RepCompleted):
-                    self._scores = score_reps(self._tracker.reps, self.protocol)
-                    self._summary = summarise(self._scores, self.protocol, self.band)
+                    self._count_reps()
         if self._tracker.phase != before:
             self._phase_since = t
         angle = float(plantarflexion_deg(pose.landmarks, leg, width, height)) if leg is not None else math.nan
@@ -199,6 +199,17 @@ class LiveTracker:
         self._frame_times.append(t)
         self.state = self._snapshot(t, leg, visible, angle, started)
         return self.state
+
+    def _count_reps(self) -> None:
+        """The reps shown live: the tracker's, with the rules the report applies (``with_hindsight``) to the
+        set so far: a rise small against the reps already done is sway, a hold split by a short sag is one
+        hold. The count can fall back by one when a later rep shows an earlier rise was only sway."""
+        self._counted = self._hindsight().reps
+        self._scores = score_reps(self._counted, self.protocol)
+        self._summary = summarise(self._scores, self.protocol, self.band)
+
+    def _hindsight(self) -> TrackedReps:
+        return with_hindsight(list(self._tracker.reps), frozenset(), self._tracker.abandoned, self.protocol)
 
     def _snapshot(
         self, t: float, leg: Leg | None, visible: bool, angle: float, started: float | None = None
@@ -212,7 +223,7 @@ class LiveTracker:
         return LiveState(
             t,
             phase,
-            len(self._tracker.reps),
+            len(self._counted),
             leg,
             angle if math.isfinite(angle) else None,
             self._from_rest(angle),
@@ -246,7 +257,6 @@ class LiveTracker:
         info = info_for_track(track, source, codec="webrtc")
         if self.state.fps:  # the rate frames really arrived at, not the landmarks' median spacing
             info = replace(info, fps=self.state.fps)
-        # Hindsight the live counter could not have: sway smaller than the set's typical range is not a rep,
-        # an isometric hold split by a short sag is one hold (the same rules as offline).
-        tracked = with_hindsight(list(self._tracker.reps), frozenset(), self._tracker.abandoned, self.protocol)
+        # The same rules as offline (sway is not a rep, a sagging isometric hold is one hold), over the set.
+        tracked = self._hindsight()
         return session_from_reps(track, self.protocol, tracked, leg=self._leg, band=self.band, info=info, source=source)
