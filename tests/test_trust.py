@@ -62,13 +62,17 @@ def test_the_prescribed_tempo_is_timed_on_an_unsteady_top(shape):
 
 
 # ---- a weak signal: small movement, big sway -----------------------------------------------------
-def small_range_session(n_reps: int, sway_deg: float, seed: int, protocol: str = "band-tempo"):
+def small_range_track(n_reps: int, sway_deg: float, seed: int):
     """An oblique front view: 12° of movement, the rest swaying ±``sway_deg``."""
     rng = np.random.default_rng(seed)
     reps = tempo_set(n_reps) if n_reps > 1 else [RepSpec(2.0, 1.0, 29.0, 1.0)]
     t = uniform_times(reps[-1].edges[3] + 3.0)
     angle = trace(t, reps, rest=0.0, full_range=12.0) + body_sway(t, sway_deg, rng) + rng.normal(0, 0.5, t.size)
-    return analyse_track(track_from_angles(t, angle), load_protocol(protocol), band="red")
+    return track_from_angles(t, angle)
+
+
+def small_range_session(n_reps: int, sway_deg: float, seed: int, protocol: str = "band-tempo"):
+    return analyse_track(small_range_track(n_reps, sway_deg, seed), load_protocol(protocol), band="red")
 
 
 @pytest.mark.parametrize("n_reps,protocol", [(12, "band-tempo"), (5, "band-tempo"), (1, "band-isometric")])
@@ -79,6 +83,16 @@ def test_noise_on_a_small_movement_is_not_counted_but_explained(n_reps, protocol
     assert not session.quality.reliable
     assert session.quality.warnings == (WEAK_SIGNAL[SignalKind.ANGLE],)
     assert session.summary.next_band == "red"  # nothing counted, so no band change either
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_live_counter_does_not_count_noise_on_a_small_movement_either(seed):
+    counts, session, state = live_run(small_range_track(12, sway_deg=3.0, seed=seed), "band-tempo")
+    assert counts[-1] == 0 and session.summary.rep_count == 0
+    assert state.cue == WEAK_SIGNAL[SignalKind.ANGLE]
+    counts, session, state = live_run(small_range_track(12, sway_deg=1.5, seed=seed), "band-tempo")
+    assert counts[-1] == 12 and session.summary.rep_count == 12  # a calm rest is counted as before
+    assert state.cue != WEAK_SIGNAL[SignalKind.ANGLE]
 
 
 @pytest.mark.parametrize("n_reps,protocol", [(12, "band-tempo"), (5, "band-tempo"), (1, "band-isometric")])
@@ -179,7 +193,7 @@ def test_sway_at_rest_is_not_a_rep_even_before_the_first_one():
 
 
 def test_the_live_counter_does_not_count_sway_once_reps_show_the_range():
-    counts, session = live_run(*phone_clip_with_sway()[:1], "band-tempo")
+    counts, session, _ = live_run(*phone_clip_with_sway()[:1], "band-tempo")
     assert session.summary.rep_count == 5
     # Sways after the first rep never show as reps; the one before it shows until the first rep proves
     # it small, so the count stands at 1 after that rep instead of 2.
@@ -214,9 +228,10 @@ def live_run(track, protocol: str):
     """Feed a track to the live page's tracker frame by frame, as the webcam would: the rep counts the
     athlete saw, frame by frame, and the set's report."""
     tracker = LiveTracker(load_protocol(protocol))
-    frames = zip(track.t_s, track.landmarks)
-    counts = [tracker.update(PoseFrame(float(t), lm), track.width, track.height).reps for t, lm in frames]
-    return counts, tracker.to_session()
+    states = [
+        tracker.update(PoseFrame(float(t), lm), track.width, track.height) for t, lm in zip(track.t_s, track.landmarks)
+    ]
+    return [s.reps for s in states], tracker.to_session(), states[-1]
 
 
 def live_report(track, protocol: str):
@@ -241,14 +256,14 @@ def test_the_live_report_drops_sway_and_keeps_a_sagging_hold_whole():
     angle = angles(t, reps, noise_deg=0.4)
     for centre in (reps[1].edges[3] + 2.0, reps[2].edges[3] + 2.0):
         angle += wobble(t, centre, 0.25 * 40.0)  # sways of a quarter of the range between reps
-    counts, session = live_run(track_from_angles(t, angle), "band-tempo")
+    counts, session, _ = live_run(track_from_angles(t, angle), "band-tempo")
     assert session.summary.rep_count == 4
     # The counter the athlete watches applies the same rule as the report: it never showed a sway as a rep.
     assert max(counts) == 4 and counts == sorted(counts)
     hold = RepSpec(3.0, 1.0, 29.0, 1.0)
     t = uniform_times(36.0)
     angle = angles(t, [hold], noise_deg=0.5) - wobble(t, 15.0, 0.45 * 40.0, duration_s=1.5)
-    counts, session = live_run(track_from_angles(t, angle), "band-isometric")
+    counts, session, _ = live_run(track_from_angles(t, angle), "band-isometric")
     assert session.summary.rep_count == 1
     assert session.scores[0].rep.hold.duration_s == pytest.approx(29.0, abs=1.0)
     assert max(counts) == 1  # the sag never showed as a second hold

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from vision import quality
 from vision.analysis import TrackedReps, causal_filter_for, info_for_track, session_from_reps, with_hindsight
 from vision.protocols import ExerciseProtocol
 from vision.scene import SceneWatch
@@ -118,6 +119,8 @@ class LiveTracker:
         self._scene = SceneWatch()
         self._was_unsettled = False
         self._counted: list[Rep] = []  # the tracker's reps after the report's rules (``_count_reps``)
+        self._signal_seen: list[tuple[float, float]] = []  # (t, filtered signal) of the working leg this set
+        self._too_weak = False  # the reps are small against the signal's sway at rest: nothing is counted
         self._scores: list[RepScore] = []
         self._summary = summarise([], protocol, band)  # recomputed only when a rep completes
         self._phase_since = 0.0
@@ -144,6 +147,7 @@ class LiveTracker:
             if self._leg is not None:  # switching feet: the old foot's rest history says nothing
                 self._tracker = TempoTracker(TrackerSettings.for_protocol(self.protocol))
                 self._rest_angles.clear()
+                self._signal_seen.clear()
             self._leg = best
         return self._leg
 
@@ -188,6 +192,8 @@ class LiveTracker:
             self._tracker.interrupt(t, "the athlete moved (walking, turning away or the camera moved)")
         self._was_unsettled = unsettled
         if leg is not None and not unsettled:
+            if len(self._signal_seen) < MAX_RECORDED_FRAMES and math.isfinite(values[leg]):
+                self._signal_seen.append((t, values[leg]))
             for event in self._tracker.update(t, values[leg]):
                 if isinstance(event, RepCompleted):
                     self._count_reps()
@@ -203,8 +209,13 @@ class LiveTracker:
     def _count_reps(self) -> None:
         """The reps shown live: the tracker's, with the rules the report applies (``with_hindsight``) to the
         set so far: a rise small against the reps already done is sway, a hold split by a short sag is one
-        hold. The count can fall back by one when a later rep shows an earlier rise was only sway."""
+        hold. The count can fall back by one when a later rep shows an earlier rise was only sway. Reps small
+        against the signal's own sway at rest are not counted at all; the cue says how to film instead."""
         self._counted = self._hindsight().reps
+        seen = np.array(self._signal_seen).reshape(-1, 2)
+        self._too_weak = quality.too_weak(seen[:, 0], seen[:, 1], self._counted)
+        if self._too_weak:
+            self._counted = []
         self._scores = score_reps(self._counted, self.protocol)
         self._summary = summarise(self._scores, self.protocol, self.band)
 
@@ -230,7 +241,7 @@ class LiveTracker:
             elapsed,
             p.target_for(phase),
             self._scores[-1] if self._scores else None,
-            cue_for(phase, p, elapsed, visible),
+            quality.WEAK_SIGNAL[p.signal] if self._too_weak else cue_for(phase, p, elapsed, visible),
             fps,
             latency,
             visible,
