@@ -40,6 +40,22 @@ def duration_errors(session, labels):
     return errs
 
 
+@pytest.mark.parametrize(
+    "protocol,advice,next_band",
+    [
+        ("band-tempo", "harder", "blue"),  # 13 good reps: past the 12 the band should allow
+        ("band-eccentric", "harder", "blue"),
+        ("heel-raise", "harder", "blue"),
+        ("seated-heel-raise", "harder", "blue"),
+        ("band-isometric", "easier", "red"),  # as holds: 2 s each, nowhere near the 30 s the band should allow
+    ],
+)
+def test_the_13_rep_clip_gets_the_right_band_advice_under_every_protocol(extractions, protocol, advice, next_band):
+    session = analyse(extractions, REMIX / "tempo_123_x13.mp4", protocol, band="green")
+    assert session.summary.rep_count == 13
+    assert (session.summary.band_advice, session.summary.next_band) == (advice, next_band)
+
+
 @pytest.mark.parametrize("protocol", ["heel-raise", "band-tempo"])
 def test_remix_tempo_clips(extractions, protocol):
     all_errors = []
