@@ -56,6 +56,24 @@ def test_the_13_rep_clip_gets_the_right_band_advice_under_every_protocol(extract
     assert (session.summary.band_advice, session.summary.next_band) == (advice, next_band)
 
 
+def test_a_rotated_phone_clip_with_dropped_frames_and_a_gap_is_timed_like_the_original(tmp_path):
+    """The remix clip as a phone records it: stored sideways with a display rotation, 15 % of frames
+    dropped at random and a 0.67 s hole in the second rep's hold, every kept frame at its original time."""
+    from tests.videos import phone_copy
+    from vision.pipeline import FormChecker
+
+    rng = np.random.default_rng(7)
+    clip = phone_copy(
+        REMIX / "tempo_123_x4.mp4", tmp_path / "phone.mp4", lambda t: rng.random() > 0.15 and not 11.5 <= t < 12.17
+    )
+    session = FormChecker(load_protocol("band-tempo")).run_video(clip)
+    assert session.info.height > session.info.width  # turned upright, as the athlete filmed it
+    labels = remix_labels("tempo_123_x4")
+    assert session.summary.rep_count == len(labels["reps"]) == 4
+    assert np.mean(duration_errors(session, labels)) <= 0.25  # the gate every remix clip meets
+    assert [s.faults for s in session.scores] == [()] * 4  # all on the 1-2-3 tempo, as recorded
+
+
 @pytest.mark.parametrize("protocol", ["heel-raise", "band-tempo"])
 def test_remix_tempo_clips(extractions, protocol):
     all_errors = []

@@ -50,3 +50,29 @@ def write_video(
         for packet in stream.encode():
             out.mux(packet)
     return path
+
+
+def phone_copy(src: str | Path, dst: str | Path, keep, rotation_ccw: int = 90) -> Path:
+    """``src`` as a phone would have recorded it: stored sideways with a display rotation that turns it
+    upright, and only the frames ``keep(t)`` accepts, each at its original time (variable frame rate,
+    dropped frames, holes), so the clip's labels still hold."""
+    dst = Path(dst)
+    time_base = Fraction(1, 90_000)
+    turns = {90: -1, -90: 1, 180: 2}[rotation_ccw]  # stored so that the display rotation undoes it
+    with av.open(str(src)) as inp, av.open(str(dst), mode="w") as out:
+        vin = inp.streams.video[0].codec_context
+        stream = out.add_stream("libx264", rate=30)
+        portrait = rotation_ccw in (90, -90)
+        stream.width, stream.height = (vin.height, vin.width) if portrait else (vin.width, vin.height)
+        stream.pix_fmt, stream.time_base = "yuv420p", time_base
+        stream.codec_context.time_base = time_base
+        stream.set_display_rotation(rotation_ccw)
+        for frame in inp.decode(video=0):
+            if not keep(frame.time):
+                continue
+            stored = np.ascontiguousarray(np.rot90(frame.to_ndarray(format="rgb24"), k=turns))
+            copy = av.VideoFrame.from_ndarray(stored, format="rgb24")
+            copy.pts, copy.time_base = int(round(frame.time * 90_000)), time_base
+            out.mux(stream.encode(copy))
+        out.mux(stream.encode(None))
+    return dst
