@@ -22,7 +22,7 @@ from app_pages.ui import Prescription, header, prescription_picker, summary_bloc
 from vision import report
 from vision.annotate import PHASE_COLOURS
 from vision.live import LiveState
-from vision.pipeline import LiveCoach
+from vision.pipeline import LiveCoach, recent_in_queue
 from vision.scoring import describe_rep
 from vision.types import Frame
 
@@ -65,10 +65,9 @@ class LiveHolder:
             coach = self.coach
         if coach is None:
             return queued[-1:]
-        frames = []
-        for av_frame in queued:
-            t = float(av_frame.time) if av_frame.time is not None else time.monotonic()
-            frames.append(Frame(av_frame.to_ndarray(format="rgb24"), t, self.frames + len(frames)))
+        times = [float(f.time) if f.time is not None else time.monotonic() for f in queued]
+        recent = recent_in_queue(times)  # a backlog too old to be worth analysing is not even converted
+        frames = [Frame(queued[i].to_ndarray(format="rgb24"), times[i], self.frames + n) for n, i in enumerate(recent)]
         try:
             annotated, _ = coach.process_queued(frames)
         except Exception as exc:  # keep the stream alive; the page shows the message

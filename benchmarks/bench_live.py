@@ -168,6 +168,10 @@ def main() -> None:
         "app_cpu_share": round(cpu_app / wall, 2),  # of one core; 2.0 = both cores of this machine
         "browser_cpu_share": round(cpu_browser / wall, 2),
         "target_fps": 25,
+        # The independent baseline: what the browser's camera delivered, by its own WebRTC statistics.
+        "share_of_camera_frames": round(statistics.median(r[0] for r in readings) / rtp["outbound"]["fps"], 2)
+        if rtp.get("outbound", {}).get("fps")
+        else None,
         # What the browser's WebRTC stack says: the camera stream it sends, the annotated one it gets back.
         "browser_sends": rtp.get("outbound"),
         "browser_receives": rtp.get("inbound"),

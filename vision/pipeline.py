@@ -110,6 +110,12 @@ class FormChecker:
 MAX_LIVE_LAG_S = 0.25
 
 
+def recent_in_queue(times: Sequence[float]) -> list[int]:
+    """Indices of the queued frames (by their times, oldest first) that are worth analysing: those no more
+    than ``MAX_LIVE_LAG_S`` older than the newest. A caller may use it to skip decoding the others."""
+    return [i for i, t in enumerate(times) if times[-1] - t <= MAX_LIVE_LAG_S]
+
+
 class LiveCoach:
     """Live coaching for one camera stream: pose, then the live state, then the overlay.
 
@@ -146,10 +152,9 @@ class LiveCoach:
         if not frames:
             raise ValueError("process_queued needs at least one frame")
         images = []
-        for frame in frames:
-            if frames[-1].t_s - frame.t_s <= MAX_LIVE_LAG_S:
-                image, state = self.process(frame)
-                images.append(image)
+        for i in recent_in_queue([f.t_s for f in frames]):
+            image, state = self.process(frames[i])
+            images.append(image)
         return images, state
 
     def process(self, frame: Frame) -> tuple[np.ndarray, LiveState]:

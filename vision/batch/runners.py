@@ -6,11 +6,10 @@ processes (MediaPipe and the progress thread do not survive fork), each loading 
 ignore Ctrl-C so that the driver alone handles it, and the kernel stops them if the driver dies (Linux
 parent-death signal), so no worker outlives its batch. When there are at least as many CPUs as workers,
 each worker is pinned to a CPU of its own (Linux): unpinned, the model's and decoder's threads of two
-workers migrate between the cores and each clip ran 12 % slower than alone; pinned, as fast as alone. On an
-interrupt, SIGTERM (the CLI turns it into
-an exception) or error the driver stops every worker before re-raising: results in flight are
-abandoned, never half-written (the driver writes). The Ray runner (``ray_runner.run_ray``) has the same
-shape.
+workers migrate between the cores and each clip ran 12 % slower than alone; pinned, as fast as alone.
+On an interrupt, SIGTERM (the CLI turns it into an exception) or error the driver stops every worker
+before re-raising: results in flight are abandoned, never half-written (the driver writes). The Ray
+runner (``ray_runner.run_ray``) has the same shape.
 """
 
 from __future__ import annotations
