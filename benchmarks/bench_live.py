@@ -1,7 +1,7 @@
 """Live rate: frames/s analysed by the live page with a 640x480, 30 fps camera, on this machine.
 
 The real path end to end: ``streamlit run app.py`` on loopback, Debian's Chromium (Playwright) with its fake
-camera playing a remix clip letterboxed to 640x480 at 30 fps, WebRTC both ways. The page's own status line
+camera playing a remix clip letterboxed to 640x480 (``--size``) at 30 fps, WebRTC both ways. The page's own status line
 ("N frames/s analysed · M ms per frame") is read every second for ``--seconds`` after the first reading;
 the medians are reported, with the CPU time each process used. Run: ``make benchmark`` (needs ../shared and
 /usr/bin/chromium).
@@ -28,22 +28,22 @@ sys.path.insert(0, str(ROOT))
 OUT = ROOT / "benchmarks" / "out"
 CLIP = ROOT.parent / "shared" / "clips" / "remix" / "tempo_123_x4.mp4"
 CHROMIUM = "/usr/bin/chromium"
-WIDTH, HEIGHT, FPS = 640, 480, 30
+FPS = 30
 STATUS = re.compile(r"(\d+) frames/s analysed · (\d+) ms per frame")
 
 
-def camera_file(dst: Path) -> Path:
-    """The clip letterboxed into 640x480 at 30 fps, as .y4m for Chromium's fake camera."""
+def camera_file(dst: Path, width: int, height: int) -> Path:
+    """The clip letterboxed into width x height at 30 fps, as .y4m for Chromium's fake camera."""
     with av.open(str(CLIP)) as inp, av.open(str(dst), "w", format="yuv4mpegpipe") as out:
         stream = out.add_stream("rawvideo", rate=FPS)
-        stream.width, stream.height, stream.pix_fmt = WIDTH, HEIGHT, "yuv420p"
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         graph = None
         for n, frame in enumerate(inp.decode(video=0)):
             if graph is None:
                 graph = av.filter.Graph()
                 src = graph.add_buffer(template=inp.streams.video[0])
-                scale = graph.add("scale", f"{WIDTH}:{HEIGHT}:force_original_aspect_ratio=decrease")
-                pad = graph.add("pad", f"{WIDTH}:{HEIGHT}:(ow-iw)/2:(oh-ih)/2")
+                scale = graph.add("scale", f"{width}:{height}:force_original_aspect_ratio=decrease")
+                pad = graph.add("pad", f"{width}:{height}:(ow-iw)/2:(oh-ih)/2")
                 fmt = graph.add("format", "yuv420p")
                 sink = graph.add("buffersink")
                 src.link_to(scale)
@@ -108,6 +108,7 @@ def cpu_seconds(pid: int, children: bool = True) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--size", default="640x480", help="the fake camera's frame size (the target is 640x480)")
     args = parser.parse_args()
     if not CLIP.exists() or not Path(CHROMIUM).exists():
         sys.exit("needs ../shared/clips/remix and /usr/bin/chromium")
@@ -116,7 +117,8 @@ def main() -> None:
     from tests.streamlit_app import free_port, start_app
 
     work = Path(tempfile.mkdtemp(prefix="bench-live-"))
-    y4m = camera_file(work / "camera.y4m")
+    width, height = (int(v) for v in args.size.split("x"))
+    y4m = camera_file(work / "camera.y4m", width, height)
     port = free_port()
     env = {**os.environ, "CALFCHECK_DB": f"sqlite:///{work / 'db.sqlite'}", "TMPDIR": str(work)}
     app = start_app(port, work / "streamlit.log", "--server.address", "127.0.0.1", "--server.headless", "true", env=env)
@@ -161,7 +163,7 @@ def main() -> None:
     if not readings:
         sys.exit(f"the page never showed its rate; see {work}")
     result = {
-        "camera": f"{WIDTH}x{HEIGHT} at {FPS} fps",
+        "camera": f"{width}x{height} at {FPS} fps",
         "readings": len(readings),
         "median_fps": statistics.median(r[0] for r in readings),
         "median_ms_per_frame": statistics.median(r[1] for r in readings),
@@ -177,7 +179,7 @@ def main() -> None:
         "browser_receives": rtp.get("inbound"),
     }
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "live.json").write_text(json.dumps(result, indent=1))
+    (OUT / f"live-{args.size}.json").write_text(json.dumps(result, indent=1))
     print(json.dumps(result, indent=1))
 
 
