@@ -87,6 +87,17 @@ async () => {
 """
 
 
+def frame_size(text: str) -> tuple[int, int]:
+    """``WIDTHxHEIGHT`` with even sides (YUV 4:2:0), as argparse's type for --size."""
+    try:
+        width, height = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT, e.g. 640x480") from None
+    if not (16 <= width <= 3840 and 16 <= height <= 2160 and width % 2 == 0 and height % 2 == 0):
+        raise argparse.ArgumentTypeError(f"{text!r}: sides must be even, 16..3840 x 16..2160")
+    return width, height
+
+
 def cpu_seconds(pid: int, children: bool = True) -> float:
     """User + system CPU of a process (and its descendants), from /proc."""
     total = 0.0
@@ -108,7 +119,9 @@ def cpu_seconds(pid: int, children: bool = True) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0)
-    parser.add_argument("--size", default="640x480", help="the fake camera's frame size (the target is 640x480)")
+    parser.add_argument(
+        "--size", default="640x480", type=frame_size, help="the fake camera's frame size (the target is 640x480)"
+    )
     args = parser.parse_args()
     if not CLIP.exists() or not Path(CHROMIUM).exists():
         sys.exit("needs ../shared/clips/remix and /usr/bin/chromium")
@@ -117,7 +130,7 @@ def main() -> None:
     from tests.streamlit_app import free_port, start_app
 
     work = Path(tempfile.mkdtemp(prefix="bench-live-"))
-    width, height = (int(v) for v in args.size.split("x"))
+    width, height = args.size
     y4m = camera_file(work / "camera.y4m", width, height)
     port = free_port()
     env = {**os.environ, "CALFCHECK_DB": f"sqlite:///{work / 'db.sqlite'}", "TMPDIR": str(work)}
@@ -179,7 +192,7 @@ def main() -> None:
         "browser_receives": rtp.get("inbound"),
     }
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / f"live-{args.size}.json").write_text(json.dumps(result, indent=1))
+    (OUT / f"live-{width}x{height}.json").write_text(json.dumps(result, indent=1))
     print(json.dumps(result, indent=1))
 
 
