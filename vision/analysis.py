@@ -4,8 +4,8 @@ Contract: ``analyse_track(track, protocol, ...)`` runs leg choice → signals �
 tempo tracker → scoring → summary and returns a ``Session``. The offline paths (CLI, review page,
 batch) smooth with the zero-phase filter; ``smoothing=Smoothing.CAUSAL`` feeds the tracker the causal
 One-Euro signal the live page uses, sample by sample, and is the only difference between the two.
-``session_from_reps`` wraps reps that a live tracker already found in the same ``Session``, so the
-live page's report says what the athlete was told. Pure computation: no video, no pose model, no I/O.
+The live page's report is this same chain over the frames it recorded, so live and offline reports of
+the same frames agree. Pure computation: no video, no pose model, no I/O.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from vision import quality, scene, view
 from vision.filters import OneEuroFilter, causal_filter, zero_phase_lowpass
 from vision.protocols import ExerciseProtocol
 from vision.scoring import score_reps, summarise
-from vision.signals import choose_leg, leg_signal, plantarflexion_deg
-from vision.tempo import RepCompleted, TempoTracker, TrackerSettings
+from vision.signals import choose_leg, followed_landmarks, leg_signal, plantarflexion_deg, shank_length_px
+from vision.tempo import RepCompleted, TempoTracker, TrackerSettings, remeasure_whole
 from vision.types import (
     Interval,
     Leg,
@@ -32,11 +32,14 @@ from vision.types import (
     Rep,
     RepScore,
     Session,
-    SignalKind,
     VideoInfo,
 )
 
-OFFLINE_CUTOFF_HZ = 3.0  # tempo phases last 0.5 s or more; landmark jitter lives above this
+# Zero-phase low-pass cut-offs. The pose model's landmarks jitter frame to frame, so they are smoothed hard
+# (tempo phases last 0.5 s or more). Points followed by their own pixels barely jitter, and smoothing them as
+# hard would smear each edge by a tenth of a second, so they are only cleaned of single-frame noise.
+OFFLINE_CUTOFF_HZ = 3.0
+FOLLOWED_CUTOFF_HZ = 8.0
 DAMAGED_WARNING = "The video file is damaged near the end; only the part before the damage was analysed."
 
 
@@ -50,9 +53,11 @@ def causal_filter_for(protocol: ExerciseProtocol) -> OneEuroFilter:
     return OneEuroFilter.for_noise_floor(protocol.min_excursion)
 
 
-def smooth(t: np.ndarray, x: np.ndarray, protocol: ExerciseProtocol, smoothing: Smoothing) -> np.ndarray:
+def smooth(
+    t: np.ndarray, x: np.ndarray, protocol: ExerciseProtocol, smoothing: Smoothing, followed: bool = False
+) -> np.ndarray:
     if smoothing == Smoothing.ZERO_PHASE:
-        return zero_phase_lowpass(t, x, OFFLINE_CUTOFF_HZ)
+        return zero_phase_lowpass(t, x, FOLLOWED_CUTOFF_HZ if followed else OFFLINE_CUTOFF_HZ)
     return causal_filter(t, x, causal_filter_for(protocol))
 
 
@@ -92,7 +97,7 @@ def track_reps(
             tracker.update(float(ti), float(vi))
         was_away = away
     cut = {e.rep.index for e in tracker.finish() if isinstance(e, RepCompleted) and e.rep.eccentric.duration_s == 0}
-    return with_hindsight(tracker.reps, frozenset(cut), tracker.abandoned, protocol)
+    return with_hindsight(remeasure_whole(tracker.reps, t, values), frozenset(cut), tracker.abandoned, protocol)
 
 
 def with_hindsight(reps: list[Rep], cut: frozenset[int], abandoned: int, protocol: ExerciseProtocol) -> TrackedReps:
@@ -135,10 +140,15 @@ def _merge_hold_dips(reps: list[Rep], max_dip_s: float) -> list[Rep]:
 @dataclass(frozen=True)
 class _Measurement:
     choice: LegChoice
-    angle_raw: np.ndarray
-    angle: np.ndarray  # zero-phase: for display and the quality gate, whatever feeds the tracker
+    angle_raw: np.ndarray  # the pose model's angle, unsmoothed: what the quality gate judges
+    angle: np.ndarray  # zero-phase, from the followed points where there are any: for display and the view
     signal: np.ndarray  # the protocol's signal, smoothed as the tracker sees it
     quality: QualityReport
+
+
+def measured_points(track: PoseTrack) -> np.ndarray:
+    """The landmarks the signals are read from: the followed points where the pixels carried them."""
+    return followed_landmarks(track.landmarks, track.followed)
 
 
 def _measure(
@@ -146,13 +156,16 @@ def _measure(
 ) -> _Measurement:
     choice = choose_leg(track, protocol.signal, leg)
     w, h, t = track.width, track.height, track.t_s
+    followed = track.followed is not None
+    points = measured_points(track)
     angle_raw = plantarflexion_deg(track.landmarks, choice.leg, w, h)
-    angle = zero_phase_lowpass(t, angle_raw, OFFLINE_CUTOFF_HZ)
-    if protocol.signal == SignalKind.ANGLE and smoothing == Smoothing.ZERO_PHASE:
-        signal = angle
-    else:
-        signal = smooth(t, leg_signal(protocol.signal, track.landmarks, choice.leg, w, h), protocol, smoothing)
-    gate = quality.assess(track, choice.leg, angle_raw, angle)
+    angle = zero_phase_lowpass(
+        t, plantarflexion_deg(points, choice.leg, w, h), FOLLOWED_CUTOFF_HZ if followed else OFFLINE_CUTOFF_HZ
+    )
+    shank = shank_length_px(track.landmarks, choice.leg, w, h)
+    raw_signal = leg_signal(protocol.signal, points, choice.leg, w, h, shank_px=shank)
+    signal = smooth(t, raw_signal, protocol, smoothing, followed)
+    gate = quality.assess(track, choice.leg, angle_raw, zero_phase_lowpass(t, angle_raw, OFFLINE_CUTOFF_HZ))
     if damaged:
         gate = QualityReport(gate.pose_coverage, gate.leg_coverage, gate.reliable, gate.warnings + (DAMAGED_WARNING,))
     return _Measurement(choice, angle_raw, angle, signal, gate)
@@ -231,23 +244,6 @@ def analyse_track(
         tracked = track_reps(track.t_s, m.signal, protocol, scene.unsettled(track))
     else:
         tracked = TrackedReps([], frozenset(), 0)
-    m, tracked = _second_look(track, protocol, m, tracked)
-    scores = score_reps(tracked.reps, protocol, set(tracked.cut_off))
-    return _assemble(track, protocol, m, scores, tracked.abandoned, band, info, source)
-
-
-def session_from_reps(
-    track: PoseTrack,
-    protocol: ExerciseProtocol,
-    tracked: TrackedReps,
-    *,
-    leg: Leg | None,
-    band: str | None = None,
-    info: VideoInfo | None = None,
-    source: str | None = None,
-) -> Session:
-    """A ``Session`` around reps a live (causal) tracker already found, scored exactly as offline."""
-    m = _measure(track, protocol, leg, Smoothing.CAUSAL, damaged=False)
     m, tracked = _second_look(track, protocol, m, tracked)
     scores = score_reps(tracked.reps, protocol, set(tracked.cut_off))
     return _assemble(track, protocol, m, scores, tracked.abandoned, band, info, source)

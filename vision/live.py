@@ -4,8 +4,10 @@ Contract: ``LiveTracker(protocol, leg, band).update(pose_frame, width, height) -
 the set's state (working leg, filters, tempo tracker, scores, recorded landmarks) and touches neither the
 pose model nor the image: running pose and drawing the overlay are ``vision.pipeline.LiveCoach``'s job.
 ``LiveState`` is an immutable snapshot that a UI thread may read at any time. Time is each frame's
-timestamp, so dropped frames do not stretch the tempo. ``to_session`` gives the set as a ``Session``
-with the reps the athlete saw live.
+timestamp, so dropped frames do not stretch the tempo. The signal is read from the points the pixels
+followed (``PoseFrame.followed``) where there are any, as offline. ``to_session`` gives the set, once it is
+over, as the offline scorer scores the same frames: the live count is what can be known while the set
+runs; the report uses the hindsight a whole recording gives (a lowering measured to the floor).
 """
 
 from __future__ import annotations
@@ -18,11 +20,19 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from vision import quality
-from vision.analysis import TrackedReps, causal_filter_for, info_for_track, session_from_reps, with_hindsight
+from vision.analysis import (
+    Smoothing,
+    TrackedReps,
+    analyse_track,
+    causal_filter_for,
+    info_for_track,
+    smooth,
+    with_hindsight,
+)
 from vision.protocols import ExerciseProtocol
 from vision.scene import SceneWatch
 from vision.scoring import describe_faults, score_reps, summarise
-from vision.signals import leg_signal, leg_visible, plantarflexion_deg, robust_range
+from vision.signals import followed_landmarks, leg_pixels, leg_signal, leg_visible, plantarflexion_deg, robust_range
 from vision.tempo import RepCompleted, TempoTracker, TrackerSettings
 from vision.types import Leg, Phase, PoseFrame, Rep, RepScore, Session, Summary, TrackBuilder
 
@@ -33,6 +43,7 @@ REST_ANGLE_SAMPLES = 60  # the rest angle is read from the last ~2 s of angles s
 REST_ANGLE_PERCENTILE = 30  # ...low in them, as the tracker reads its rest level
 MIN_REST_SEEN_S = 0.5
 MAX_RECORDED_FRAMES = 30 * 60 * 30  # 30 min at 30 fps (about 60 MB of landmarks), then stop recording
+SHANK_SAMPLES = 300  # heel lift is normalised by the median shank length of the last ~10 s (vision.signals)
 
 
 @dataclass(frozen=True)
@@ -116,10 +127,13 @@ class LiveTracker:
         self._first_t: float | None = None
         self._tracker = TempoTracker(TrackerSettings.for_protocol(protocol))
         self._rest_angles: deque[tuple[float, float]] = deque(maxlen=REST_ANGLE_SAMPLES)
+        self._shanks: dict[Leg, deque[float]] = {lg: deque(maxlen=SHANK_SAMPLES) for lg in Leg}
         self._scene = SceneWatch()
         self._was_unsettled = False
         self._counted: list[Rep] = []  # the tracker's reps after the report's rules (``_count_reps``)
-        self._signal_seen: list[tuple[float, float]] = []  # (t, filtered signal) of the working leg this set
+        # (t, raw signal) of the working leg this set: what the weak-signal gate reads, as the report does
+        self._signal_seen: list[tuple[float, float]] = []
+        self._followed_seen = False
         self._too_weak = False  # the reps are small against the signal's sway at rest: nothing is counted
         self._scores: list[RepScore] = []
         self._summary = summarise([], protocol, band)  # recomputed only when a rep completes
@@ -169,12 +183,18 @@ class LiveTracker:
         t = pose.t_s
         last_t = self._recorded.last_t
         if len(self._recorded) < MAX_RECORDED_FRAMES and (last_t is None or t > last_t):
-            self._recorded.append(t, pose.landmarks)
+            self._recorded.append(t, pose.landmarks, pose.followed)
             self._size = (width, height)
-        values = {}
+        values, raws = {}, {}
+        points = followed_landmarks(pose.landmarks, pose.followed)
+        self._followed_seen |= pose.followed is not None
         for lg in Leg:
-            raw = float(leg_signal(self.protocol.signal, pose.landmarks, lg, width, height))
-            values[lg] = self._filters[lg](t, raw)
+            raw = float(
+                leg_signal(
+                    self.protocol.signal, points, lg, width, height, shank_px=self._shank(pose, lg, width, height)
+                )
+            )
+            values[lg], raws[lg] = self._filters[lg](t, raw), raw
             buf = self._recent[lg]
             if math.isfinite(values[lg]):
                 buf.append((t, values[lg], raw, float(leg_visible(pose.landmarks, lg))))
@@ -192,19 +212,27 @@ class LiveTracker:
             self._tracker.interrupt(t, "the athlete moved (walking, turning away or the camera moved)")
         self._was_unsettled = unsettled
         if leg is not None and not unsettled:
-            if len(self._signal_seen) < MAX_RECORDED_FRAMES and math.isfinite(values[leg]):
-                self._signal_seen.append((t, values[leg]))
+            if len(self._signal_seen) < MAX_RECORDED_FRAMES and math.isfinite(raws[leg]):
+                self._signal_seen.append((t, raws[leg]))
             for event in self._tracker.update(t, values[leg]):
                 if isinstance(event, RepCompleted):
                     self._count_reps()
         if self._tracker.phase != before:
             self._phase_since = t
         angle = float(plantarflexion_deg(pose.landmarks, leg, width, height)) if leg is not None else math.nan
-        if self._tracker.phase == Phase.REST and math.isfinite(angle):
+        if self._tracker.at_rest and math.isfinite(angle):
             self._rest_angles.append((t, angle))
         self._frame_times.append(t)
         self.state = self._snapshot(t, leg, visible, angle, started)
         return self.state
+
+    def _shank(self, pose: PoseFrame, leg: Leg, width: int, height: int) -> float | None:
+        """The shank's length as the model has seen it lately (its median), which normalises heel lift."""
+        p = leg_pixels(pose.landmarks, leg, width, height)
+        length = float(np.hypot(*(p[0] - p[1])))
+        if math.isfinite(length):
+            self._shanks[leg].append(length)
+        return float(np.median(self._shanks[leg])) if self._shanks[leg] else None
 
     def _count_reps(self) -> None:
         """The reps shown live: the tracker's, with the rules the report applies (``with_hindsight``) to the
@@ -213,7 +241,10 @@ class LiveTracker:
         against the signal's own sway at rest are not counted at all; the cue says how to film instead."""
         self._counted = self._hindsight().reps
         seen = np.array(self._signal_seen).reshape(-1, 2)
-        self._too_weak = quality.too_weak(seen[:, 0], seen[:, 1], self._counted)
+        # The set so far is smoothed as the report smooths a recording (zero-phase), so the count and the
+        # report give the same verdict on the same frames.
+        signal = smooth(seen[:, 0], seen[:, 1], self.protocol, Smoothing.ZERO_PHASE, self._followed_seen)
+        self._too_weak = quality.too_weak(seen[:, 0], signal, self._counted)
         if self._too_weak:
             self._counted = []
         self._scores = score_reps(self._counted, self.protocol)
@@ -262,12 +293,12 @@ class LiveTracker:
         return list(self._scores)
 
     def to_session(self, source: str = "webcam") -> Session:
-        """The set as a ``Session`` with the reps the athlete saw live, for the same JSON as the CLI."""
+        """The set so far as a ``Session``, scored as the offline scorer scores the same frames (hindsight:
+        every lowering measured to the floor, sway dropped, a sagging hold kept whole), for the same JSON
+        as the CLI."""
         w, h = self._size
         track = self._recorded.build(w, h)
         info = info_for_track(track, source, codec="webrtc")
         if self.state.fps:  # the rate frames really arrived at, not the landmarks' median spacing
             info = replace(info, fps=self.state.fps)
-        # The same rules as offline (sway is not a rep, a sagging isometric hold is one hold), over the set.
-        tracked = self._hindsight()
-        return session_from_reps(track, self.protocol, tracked, leg=self._leg, band=self.band, info=info, source=source)
+        return analyse_track(track, self.protocol, leg=self._leg, band=self.band, info=info, source=source)

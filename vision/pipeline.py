@@ -6,6 +6,9 @@ Contract:
 - ``extract(path)`` (video → ``Extraction`` with the ``PoseTrack``) and ``analyse(extraction)`` (landmarks
   → ``Session``) are separate, so the app re-scores a clip under another protocol, leg or band without
   running pose again.
+- Every frame goes through the pose model and then ``vision.keypoint_flow``, which follows the legs'
+  knee, ankle, heel and toe by their own pixels; both land in the ``PoseTrack`` (landmarks and followed
+  points), so the signals can follow the heel however the clip is later re-scored.
 - ``LiveCoach(protocol, ...).process(frame) -> (annotated image, LiveState)`` runs pose on one camera
   frame, updates the live state (``vision.live``) and draws the overlay (``vision.annotate``);
   ``process_queued(frames)`` does that for a burst of frames, in order.
@@ -19,13 +22,14 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from vision.analysis import analyse_track
 from vision.annotate import Overlay, annotate
+from vision.keypoint_flow import KeypointFlow
 from vision.live import LiveState, LiveTracker
 from vision.pose import MediaPipePose, PoseEstimator
 from vision.protocols import ExerciseProtocol
@@ -76,10 +80,13 @@ class FormChecker:
         stats = DecodeStats()
         builder = TrackBuilder()
         estimator = self.make_estimator()
+        follow = KeypointFlow()
         try:
             for frame in iter_frames(path, stats=stats):
                 pose_frame = estimator(frame)
-                builder.append(pose_frame.t_s, pose_frame.landmarks)
+                builder.append(
+                    pose_frame.t_s, pose_frame.landmarks, follow(frame.image, frame.t_s, pose_frame.landmarks)
+                )
                 if progress and expected and frame.index % 10 == 0:
                     progress(min(0.99, (frame.index + 1) / expected))
         finally:
@@ -133,6 +140,7 @@ class LiveCoach:
         self.protocol = protocol
         self.tracker = LiveTracker(protocol, leg, band)
         self.estimator = estimator or MediaPipePose()
+        self._follow = KeypointFlow()
 
     @property
     def state(self) -> LiveState:
@@ -160,6 +168,7 @@ class LiveCoach:
     def process(self, frame: Frame) -> tuple[np.ndarray, LiveState]:
         started = time.perf_counter()
         pose = self.estimator(frame)
+        pose = replace(pose, followed=self._follow(frame.image, frame.t_s, pose.landmarks))
         h, w = frame.image.shape[:2]
         state = self.tracker.update(pose, w, h, started)
         overlay = Overlay(

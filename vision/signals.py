@@ -7,14 +7,17 @@ Conventions, written down once:
   to the shank) and positive when the toes point away from the shin (plantarflexion).
 - **Heel lift** (dimensionless): how far the heel is above the toes, along the image's upward axis,
   divided by the shank length (ankle to knee). Grows as the heel rises in a heel raise; dividing by the
-  shank makes it independent of distance to the camera.
+  shank makes it independent of distance to the camera. The shank's length is one number for a set
+  (``shank_px``, the median the pose model saw), not each frame's: the shank's apparent length changes as
+  it tilts towards the camera, and that is not the heel moving.
+- **Followed points** (``followed_landmarks``): where ``vision.keypoint_flow`` carried the heel and the
+  toe by their own pixels, those positions replace the model's; the signals are then computed exactly as
+  from landmarks (the knee and the ankle, the shank the foot is measured against, stay the model's).
 - A landmark whose visibility is below ``MIN_VISIBILITY``, or that is missing, makes the signal NaN for
   that frame, never 0.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import numpy as np
 
@@ -48,14 +51,40 @@ def plantarflexion_deg(
 
 
 def heel_lift(
-    landmarks: np.ndarray, leg: Leg, width: int, height: int, min_visibility: float = MIN_VISIBILITY
+    landmarks: np.ndarray,
+    leg: Leg,
+    width: int,
+    height: int,
+    min_visibility: float = MIN_VISIBILITY,
+    shank_px: float | None = None,
 ) -> np.ndarray:
-    """Heel height above the toes (image up is positive), in shank lengths."""
+    """Heel height above the toes (image up is positive), in shank lengths: ``shank_px`` when given, else
+    each frame's own shank."""
     p = leg_pixels(landmarks, leg, width, height, min_visibility)
     knee, ankle, heel, toe = (p[..., i, :] for i in range(4))
-    shank_len = np.linalg.norm(knee - ankle, axis=-1)
+    shank_len = np.linalg.norm(knee - ankle, axis=-1) if shank_px is None else shank_px
     with np.errstate(invalid="ignore", divide="ignore"):
         return (toe[..., 1] - heel[..., 1]) / shank_len  # image y grows downwards
+
+
+def shank_length_px(landmarks: np.ndarray, leg: Leg, width: int, height: int) -> float | None:
+    """The shank's length in pixels over a track (N, 33, 4): the median of the frames that show it."""
+    p = leg_pixels(landmarks, leg, width, height)
+    lengths = np.linalg.norm(p[..., 0, :] - p[..., 1, :], axis=-1)
+    return float(np.nanmedian(lengths)) if np.isfinite(lengths).any() else None
+
+
+def followed_landmarks(landmarks: np.ndarray, followed: np.ndarray | None) -> np.ndarray:
+    """``landmarks`` (..., 33, 4) with each foot's heel and toe moved to where their pixels carried them
+    (``followed`` (..., 2, 2, 2)), wherever that is known; the landmarks themselves otherwise."""
+    if followed is None:
+        return landmarks
+    out = landmarks.copy()
+    for li, leg in enumerate(Leg):
+        idx = list(LEG_POINTS[leg][2:])  # heel, toe
+        xy = followed[..., li, :, :]
+        out[..., idx, :2] = np.where(np.isfinite(xy), xy, landmarks[..., idx, :2])
+    return out
 
 
 def leg_visible(landmarks: np.ndarray, leg: Leg, min_visibility: float = MIN_VISIBILITY) -> np.ndarray:
@@ -64,13 +93,14 @@ def leg_visible(landmarks: np.ndarray, leg: Leg, min_visibility: float = MIN_VIS
     return np.all(np.nan_to_num(vis, nan=0.0) >= min_visibility, axis=-1)
 
 
-SignalFunction = Callable[..., np.ndarray]  # (landmarks, leg, width, height) -> values
-SIGNALS: dict[SignalKind, SignalFunction] = {SignalKind.ANGLE: plantarflexion_deg, SignalKind.HEEL_LIFT: heel_lift}
-
-
-def leg_signal(kind: SignalKind, landmarks: np.ndarray, leg: Leg, width: int, height: int) -> np.ndarray:
-    """The named signal of one leg, for landmarks of shape (33, 4) or (N, 33, 4)."""
-    return SIGNALS[kind](landmarks, leg, width, height)
+def leg_signal(
+    kind: SignalKind, landmarks: np.ndarray, leg: Leg, width: int, height: int, shank_px: float | None = None
+) -> np.ndarray:
+    """The named signal of one leg, for landmarks of shape (33, 4) or (N, 33, 4); ``shank_px`` normalises
+    heel lift (see the module's conventions)."""
+    if kind == SignalKind.HEEL_LIFT:
+        return heel_lift(landmarks, leg, width, height, shank_px=shank_px)
+    return plantarflexion_deg(landmarks, leg, width, height)
 
 
 def robust_range(values: np.ndarray) -> float:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:  # annotations only: protocols imports this module
 
 LANDMARK_COUNT = 33
 LANDMARK_COLUMNS = 4  # x, y, z, visibility
+FOLLOWED_SHAPE = (2, 2, 2)  # legs (Leg order) x heel, toe x (x, y), normalised like landmarks
 
 
 class Phase(StrEnum):
@@ -69,6 +70,7 @@ class Fault(StrEnum):
     RETURN_TOO_SLOW = "return_too_slow"
     PARTIAL_RANGE = "partial_range"
     HOLD_CUT_OFF = "hold_cut_off"
+    RETURN_STALLED = "return_stalled"  # only under a protocol that asks for a continuous lowering
 
 
 LEG_OPTIONS = ("auto", Leg.LEFT.value, Leg.RIGHT.value)  # what a user may ask for; "auto" lets the pipeline choose
@@ -112,14 +114,21 @@ class VideoInfo:
 
 @dataclass(frozen=True)
 class PoseFrame:
-    """Landmarks of the most prominent person in one frame; all NaN when nobody was found."""
+    """Landmarks of the most prominent person in one frame; all NaN when nobody was found.
+
+    ``followed``: each foot's heel and toe as their own pixels carried them (``vision.keypoint_flow``),
+    ``FOLLOWED_SHAPE``; None when no image was followed (stored landmarks).
+    """
 
     t_s: float
     landmarks: np.ndarray  # (33, 4): x, y (normalised), z, visibility
+    followed: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if self.landmarks.shape != (LANDMARK_COUNT, LANDMARK_COLUMNS):
             raise ValueError(f"landmarks must be (33, 4), got {self.landmarks.shape}")
+        if self.followed is not None and self.followed.shape != FOLLOWED_SHAPE:
+            raise ValueError(f"followed points must be {FOLLOWED_SHAPE}, got {self.followed.shape}")
 
     @property
     def has_person(self) -> bool:
@@ -128,22 +137,34 @@ class PoseFrame:
 
 @dataclass(frozen=True)
 class PoseTrack:
-    """Landmarks for a whole clip: the cache that lets a clip be re-scored without running pose again."""
+    """Landmarks for a whole clip: the cache that lets a clip be re-scored without running pose again.
+
+    ``followed`` (N, 2, 2, 2): each foot's heel and toe as their pixels carried them, NaN where not followed;
+    None for a track recorded before calfcheck followed pixels (its signals come from the landmarks).
+    """
 
     t_s: np.ndarray  # (N,) strictly increasing seconds
     landmarks: np.ndarray  # (N, 33, 4)
     width: int
     height: int
+    followed: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = self.t_s.shape[0]
         if self.landmarks.shape != (n, LANDMARK_COUNT, LANDMARK_COLUMNS):
             raise ValueError(f"landmarks must be ({n}, 33, 4), got {self.landmarks.shape}")
+        if self.followed is not None and self.followed.shape != (n, *FOLLOWED_SHAPE):
+            raise ValueError(f"followed points must be ({n}, 2, 2, 2), got {self.followed.shape}")
         if n > 1 and not np.all(np.diff(self.t_s) > 0):
             raise ValueError("timestamps must increase strictly")
 
     def __len__(self) -> int:
         return int(self.t_s.shape[0])
+
+    def select(self, keep: np.ndarray) -> PoseTrack:
+        """The frames where ``keep`` (a boolean mask or indices) says so, followed points included."""
+        followed = None if self.followed is None else self.followed[keep]
+        return PoseTrack(self.t_s[keep], self.landmarks[keep], self.width, self.height, followed)
 
 
 class TrackBuilder:
@@ -158,15 +179,21 @@ class TrackBuilder:
 
     def __init__(self) -> None:
         self._blocks: list[np.ndarray] = []
+        self._followed: list[np.ndarray] = []
         self._times: list[np.ndarray] = []
         self._n = 0
+        self._any_followed = False
 
-    def append(self, t_s: float, landmarks: np.ndarray) -> None:
+    def append(self, t_s: float, landmarks: np.ndarray, followed: np.ndarray | None = None) -> None:
         i = self._n % self.BLOCK
         if i == 0:
             self._blocks.append(np.empty((self.BLOCK, LANDMARK_COUNT, LANDMARK_COLUMNS)))
+            self._followed.append(np.full((self.BLOCK, *FOLLOWED_SHAPE), np.nan, dtype=np.float32))
             self._times.append(np.empty(self.BLOCK))
         self._blocks[-1][i] = landmarks
+        if followed is not None:
+            self._followed[-1][i] = followed
+            self._any_followed = True
         self._times[-1][i] = t_s
         self._n += 1
 
@@ -181,7 +208,9 @@ class TrackBuilder:
     def build(self, width: int, height: int) -> PoseTrack:
         if self._n == 0:
             return PoseTrack(np.zeros(0), np.zeros((0, LANDMARK_COUNT, LANDMARK_COLUMNS)), width, height)
-        return PoseTrack(np.concatenate(self._times)[: self._n], np.concatenate(self._blocks)[: self._n], width, height)
+        followed = np.concatenate(self._followed)[: self._n].astype(float) if self._any_followed else None
+        n = self._n
+        return PoseTrack(np.concatenate(self._times)[:n], np.concatenate(self._blocks)[:n], width, height, followed)
 
 
 @dataclass(frozen=True)
@@ -195,12 +224,24 @@ class Interval:
 
 
 @dataclass(frozen=True)
+class Stall:
+    """A pause inside a return: where on the way down (0 at the top, 1 at the floor) and when.
+
+    Where an athlete stalls is clinical information (weakness or pain in that part of the range); the
+    return's interval runs from the top to the floor with its stalls inside it."""
+
+    share_of_the_way_down: float
+    interval: Interval
+
+
+@dataclass(frozen=True)
 class Rep:
     """One rep (or one isometric hold), with the edges of each phase.
 
     ``rest_level`` and ``peak_level`` are in the protocol's signal units (degrees or lift ratio).
     ``incomplete``: the clip ended before the rep did (at the top, or before the return settled); its
-    phases are the part that happened, and it is reported but never counted.
+    phases are the part that happened, and it is reported but never counted. ``stalls``: where the
+    return paused on the way down (inside ``eccentric``).
     """
 
     index: int
@@ -210,6 +251,7 @@ class Rep:
     rest_level: float
     peak_level: float
     incomplete: bool = False
+    stalls: tuple[Stall, ...] = ()
 
     @property
     def start_s(self) -> float:

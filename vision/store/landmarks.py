@@ -1,9 +1,10 @@
 """A pose track as compressed bytes for the database, and back.
 
 Contract: ``pack(track) -> bytes`` and ``unpack(bytes) -> PoseTrack`` round-trip timestamps exactly
-(float64) and landmarks to float32 precision (far below a pixel for normalised coordinates); NaN (a
-missing landmark) survives. The format is NumPy's ``.npz`` (compressed, no pickling), so a stored
-session can be re-scored or re-drawn years later without the video.
+(float64) and landmarks and followed points to float32 precision (far below a pixel for normalised
+coordinates); NaN (a missing landmark) survives. A set stored before calfcheck followed pixels has no
+followed points and unpacks with ``followed`` None. The format is NumPy's ``.npz`` (compressed, no
+pickling), so a stored session can be re-scored or re-drawn years later without the video.
 """
 
 from __future__ import annotations
@@ -19,12 +20,14 @@ from vision.types import PoseTrack
 
 def pack(track: PoseTrack) -> bytes:
     buf = io.BytesIO()
-    np.savez_compressed(
-        buf,
-        t_s=track.t_s.astype(np.float64),
-        landmarks=track.landmarks.astype(np.float32),
-        size=np.array([track.width, track.height], dtype=np.int64),
-    )
+    arrays = {
+        "t_s": track.t_s.astype(np.float64),
+        "landmarks": track.landmarks.astype(np.float32),
+        "size": np.array([track.width, track.height], dtype=np.int64),
+    }
+    if track.followed is not None:
+        arrays["followed"] = track.followed.astype(np.float32)
+    np.savez_compressed(buf, **arrays)
     return buf.getvalue()
 
 
@@ -32,7 +35,9 @@ def unpack(blob: bytes) -> PoseTrack:
     try:
         with np.load(io.BytesIO(blob), allow_pickle=False) as data:
             width, height = (int(v) for v in data["size"])
-            return PoseTrack(data["t_s"].astype(np.float64), data["landmarks"].astype(np.float64), width, height)
+            followed = data["followed"].astype(np.float64) if "followed" in data.files else None
+            t_s, landmarks = data["t_s"].astype(np.float64), data["landmarks"].astype(np.float64)
+            return PoseTrack(t_s, landmarks, width, height, followed)
     except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
         raise StoreError(f"the stored landmarks of this set are damaged ({type(exc).__name__})") from None
 
