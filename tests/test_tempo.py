@@ -155,7 +155,9 @@ def test_range_comes_from_the_athlete_not_fixed_angles(full_range, min_excursion
     x = trace(t, specs, rest=3 * full_range, full_range=full_range)  # arbitrary offset
     tracker, _ = run(t, x, min_excursion=min_excursion)
     assert len(tracker.reps) == 3
-    assert phase_errors(tracker.reps, specs).max() < 0.1
+    # An edge is where the move becomes visible (a third of its pace, vision.edges): 0.05 s into each 0.15 s
+    # ease, so a 1 s push reads at most 0.1 s short, whatever the signal's units and range.
+    assert phase_errors(tracker.reps, specs).max() <= 0.1 + 1e-9
 
 
 def test_movement_smaller_than_the_noise_floor_is_not_a_rep():

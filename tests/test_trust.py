@@ -153,9 +153,8 @@ def test_a_real_clip_ending_at_the_top_of_its_last_rep(extractions):
     ex = extractions(REMIX / "tempo_123_x4.mp4")
     hold_start = remix_labels("tempo_123_x4")["reps"][3]["hold"][0]
     keep = ex.track.t_s <= hold_start + 1.0
-    from vision.types import PoseTrack
 
-    track = PoseTrack(ex.track.t_s[keep], ex.track.landmarks[keep], ex.track.width, ex.track.height)
+    track = ex.track.select(keep)
     for protocol in ("band-tempo", "heel-raise"):
         session = analyse_track(track, load_protocol(protocol), info=ex.info)
         assert session.summary.rep_count == 3, protocol

@@ -10,9 +10,12 @@ How it works:
   level is a low percentile of the recent rest, a rep starts once the signal rises ``trigger`` above it
   (the larger of the protocol's noise floor and a fraction of the athlete's typical range), a hold is a
   top that stays level for ``settle_s``, the return starts when the signal drops a fraction of the
-  range below the hold, and the rep ends when the signal settles back near rest.
-- Precise edges are estimated when the rep ends, from its buffered samples (``edges.fit_rep_shape``,
-  then ``edges.settle_edges``).
+  range below the hold, and the rep ends once the heel is down: settled within ``returned_fraction`` of
+  the range from rest, or still for ``floor_settle_s`` below half the range (an athlete whose foot rests a
+  little higher than before), or pushing again. A stall partway down, or a slow tail, does not end it.
+- Precise edges are measured when the rep ends, from its buffered samples (``edges.measure_rep``). A
+  whole recording knows more (the rest that follows, the next rep): ``vision.analysis`` measures each rep
+  again with that hindsight.
 - A dropout shorter than ``max_gap_s`` is stepped over; a longer one abandons the rep in progress
   rather than inventing its timing. A pause at the bottom is just a long REST.
 """
@@ -26,7 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vision.edges import fit_hold_shape, fit_rep_shape, settle_edges
+from vision.edges import RepEdges, RepMarks, measure_rep
 from vision.types import Interval, Phase, Rep
 
 if TYPE_CHECKING:
@@ -45,7 +48,10 @@ class TrackerSettings:
     rest_window_s: float = 2.0  # the rest level is read from this much recent rest
     rest_percentile: float = 30.0  # the rest level: low in the recent rest, so a twitch does not lift it
     min_rest_s: float = 0.3  # a rep can only start from a rest seen this long (not from a start-up glitch)
-    returned_fraction: float = 0.25  # back within this share of the range from rest: the return can end
+    returned_fraction: float = 0.12  # back within this share of the range from rest: the heel is down
+    floor_settle_s: float = 1.5  # still this long below half the range: the heel is down at a new rest
+    settle_share: float = 0.25  # of the lowering so far: how long the heel must stay put at the bottom (or settle_s)
+    cut_returned_fraction: float = 0.25  # a stream that ends this close to rest ended after the return
     # A new top (or bottom) counts once the signal moves this share of the rep's range past the last one;
     # smaller steps are the plateau's micro-motion. Half the noise floor is the least step ever counted.
     level_step_fraction: float = 0.08
@@ -53,9 +59,7 @@ class TrackerSettings:
     anchor_step_share: float = 0.5  # of the level tolerance: a new top/bottom moves the plateau's anchor
     abandon_share: float = 0.5  # of the trigger: a push that falls back below this was too small for a rep
     repush_fraction: float = 0.3  # of the rep's range: a rise from the bottom this big is the next push
-    fit_lead_s: float = 1.5  # rest kept before the trigger when fitting the rep's shape
-    fit_start_back_s: float = 0.2  # the push is guessed to start this long before the trigger
-    fit_drop_back_s: float = 0.3  # the return is guessed to start this long before the coarse drop
+    measure_lead_s: float = 3.0  # rest kept before the trigger when measuring the rep's edges
 
     @classmethod
     def for_protocol(cls, protocol: ExerciseProtocol) -> TrackerSettings:
@@ -133,6 +137,16 @@ class TempoTracker:
             return math.nan
         return float(np.percentile([v for _, v in self._rest], self.settings.rest_percentile))
 
+    @property
+    def at_rest(self) -> bool:
+        """The athlete is resting: between reps, or with the heel already down while the tracker waits to be
+        sure the lowering is over before it counts the rep."""
+        rep = self._rep
+        if self.phase == Phase.REST or rep is None:
+            return self.phase == Phase.REST
+        down = rep.baseline + self.settings.returned_fraction * (rep.peak - rep.baseline)
+        return self.phase == Phase.ECCENTRIC and bool(rep.v) and rep.v[-1] < down
+
     # ---- feeding ------------------------------------------------------------------------------
     def update(self, t_s: float, value: float) -> list[TempoEvent]:
         if t_s <= self._last_t:
@@ -173,7 +187,7 @@ class TempoTracker:
         if rep is None:
             return []
         if self.phase == Phase.ECCENTRIC and math.isfinite(rep.t_trough):
-            returned = rep.trough < rep.baseline + self.settings.returned_fraction * (rep.peak - rep.baseline)
+            returned = rep.trough < rep.baseline + self.settings.cut_returned_fraction * (rep.peak - rep.baseline)
             return self._complete(rep.t[-1], incomplete=not returned)
         if self.phase == Phase.HOLD:
             return self._complete(rep.t[-1], cut_off=True)
@@ -181,7 +195,8 @@ class TempoTracker:
 
     # ---- states -------------------------------------------------------------------------------
     def _in_rest(self, t: float, v: float) -> list[TempoEvent]:
-        self._rest.append((t, v))
+        if not self._rest or self._rest[-1][0] < t:  # a rep that just ended may have handed this sample over
+            self._rest.append((t, v))
         while self._rest and self._rest[0][0] < t - self.settings.rest_window_s:
             self._rest.popleft()
         base = self.rest_level()
@@ -252,8 +267,13 @@ class TempoTracker:
             # Pushed again before settling at the bottom: this rep ends at its lowest point.
             events = self._complete(rep.t_trough)
             return events + self._in_rest(t, v)
-        settled = math.isfinite(rep.t_trough) and t - rep.t_trough >= self.settings.settle_s
-        if settled and rep.trough < rep.baseline + self.settings.returned_fraction * span:
+        still_s = t - rep.t_trough if math.isfinite(rep.t_trough) else 0.0
+        s = self.settings
+        # A slow lowering creeps: the longer it has taken, the longer the heel must stay put to be down.
+        settled = max(s.settle_s, s.settle_share * (rep.t_trough - rep.t_drop)) if math.isfinite(rep.t_trough) else 0.0
+        down = still_s >= settled and rep.trough < rep.baseline + s.returned_fraction * span
+        resting_higher = still_s >= s.floor_settle_s and rep.trough < rep.baseline + 0.5 * span
+        if down or resting_higher:
             return self._complete(t)
         return []
 
@@ -297,20 +317,38 @@ def _measure_rep(
     cut_off: bool,
     settings: TrackerSettings,
 ) -> Rep | None:
-    """Fit the rep's shape to its samples (see ``edges``) and read the phase edges off it."""
-    keep = (t >= rep.t_trigger - settings.fit_lead_s) & (t <= t_end)
-    t, v = t[keep], v[keep]
+    """Measure the rep's edges from its buffered samples (see ``edges.measure_rep``)."""
     t_top = rep.t_hold if rep.t_hold is not None else rep.t_peak
-    t_start = rep.t_trigger - settings.fit_start_back_s
-    if cut_off:
-        shape = fit_hold_shape(t, v, (t_start, t_top))
-    else:
-        t_drop = rep.t_drop if rep.t_drop is not None else t_top
-        t_bottom = rep.t_trough if math.isfinite(rep.t_trough) else t_end
-        shape = fit_rep_shape(t, v, (t_start, t_top, max(t_top, t_drop - settings.fit_drop_back_s), t_bottom))
-    if shape is None or shape.top - shape.rest_before <= 0:
+    marks = RepMarks(rep.t_trigger, t_top, None if cut_off else (rep.t_drop if rep.t_drop is not None else t_top))
+    edges = measure_rep(t, v, marks, rep.t_trigger - settings.measure_lead_s, t_end)
+    return None if edges is None else rep_from_edges(index, edges)
+
+
+def rep_from_edges(index: int, edges: RepEdges) -> Rep | None:
+    """A ``Rep`` from measured edges; None when the rep has no rise above its rest."""
+    if edges.top - edges.rest_before <= 0:
         return None
-    if not cut_off:
-        shape = settle_edges(t, v, shape)
-    c0, c1, e0, e1 = shape.knots
-    return Rep(index, Interval(c0, c1), Interval(c1, e0), Interval(e0, e1), shape.rest_before, shape.top)
+    c0, c1, e0, e1 = edges.knots
+    return Rep(
+        index, Interval(c0, c1), Interval(c1, e0), Interval(e0, e1), edges.rest_before, edges.top, stalls=edges.stalls
+    )
+
+
+def remeasure_whole(reps: list[Rep], t: np.ndarray, v: np.ndarray) -> list[Rep]:
+    """Each rep measured again with what only a whole recording holds: the rest that follows it, up to the
+    next rep's start (a slow lowering is measured to the floor, however long after the tracker counted it).
+    A rep that cannot be measured again keeps its first measurement."""
+    out: list[Rep] = []
+    for i, rep in enumerate(reps):
+        lo = out[-1].end_s if out else -math.inf
+        hi = reps[i + 1].start_s if i + 1 < len(reps) else math.inf
+        cut_off = rep.eccentric.duration_s == 0 and rep.incomplete
+        marks = RepMarks(
+            0.5 * (rep.concentric.start_s + rep.concentric.end_s),
+            rep.concentric.end_s,
+            None if cut_off else 0.5 * (rep.eccentric.start_s + rep.eccentric.end_s),
+        )
+        edges = measure_rep(t, v, marks, lo, hi)
+        again = rep_from_edges(rep.index, edges) if edges is not None else None
+        out.append(rep if again is None else replace(again, incomplete=rep.incomplete))
+    return out
