@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from vision import report
-from vision.scoring import describe_rep
+from vision.scoring import describe_rep, describe_stalls
 
 
 def rep_table(session) -> pd.DataFrame:
@@ -25,7 +25,8 @@ def rep_table(session) -> pd.DataFrame:
         }
         if session.quality.side_on:
             row["peak ° (side view)"] = d["peak_deg"]
-        rows.append(row | {"score": d["score"], "faults": describe_rep(s)})
+        # Where the return paused on the way down: clinical information, not a fault unless prescribed.
+        rows.append(row | {"score": d["score"], "faults": describe_rep(s), "stalls": describe_stalls(s.rep) or "–"})
     return pd.DataFrame(rows)
 
 

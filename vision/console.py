@@ -7,7 +7,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from vision.scoring import describe_rep
+from vision.scoring import describe_rep, describe_stalls
 from vision.types import Session
 
 
@@ -16,8 +16,9 @@ def print_session(session: Session, console: Console | None = None) -> None:
     p, s = session.protocol, session.summary
     console.print(f"[bold]{session.source}[/] · {p.name} · {session.leg.value} leg · {session.duration_s:.1f} s")
     table = Table(show_lines=False)
-    for col in ("rep", "start", "push s", "hold s", "return s", "score", "faults"):
-        table.add_column(col, justify="left" if col == "faults" else "right")
+    stalls = any(sc.rep.stalls for sc in session.scores)
+    for col in ("rep", "start", "push s", "hold s", "return s", "score", "faults") + (("stalls",) if stalls else ()):
+        table.add_column(col, justify="left" if col in ("faults", "stalls") else "right")
     for sc in session.scores:
         r = sc.rep
         table.add_row(
@@ -28,6 +29,7 @@ def print_session(session: Session, console: Console | None = None) -> None:
             f"{r.eccentric.duration_s:.1f}",
             str(sc.score),
             f"[red]{describe_rep(sc)}[/]" if sc.faults or sc.incomplete else "[green]on target[/]",
+            *((describe_stalls(r) or "-",) if stalls else ()),
         )
     if session.scores:
         console.print(table)

@@ -37,9 +37,19 @@ HISTORY_COLUMNS = [
     "longest_hold_s",
     "mean_score",
     "range_deg",
+    "stalls",
     "reviewed",
     "advice",
 ]
+
+
+def describe_stall_shares(shares: tuple[float, ...]) -> str:
+    """A session's stalls in a few words: how many, and where on the way down (e.g. ``2 at 40-70 %``)."""
+    if not shares:
+        return ""
+    low, high = round(100 * min(shares)), round(100 * max(shares))
+    where = f"{low} %" if low == high else f"{low}-{high} %"
+    return f"{len(shares)} at {where}"
 
 
 @dataclass(frozen=True)
@@ -116,6 +126,7 @@ def history_rows(course: Course, leg: Leg | None = None) -> list[dict]:
                     "longest_hold_s": round(r.longest_hold_s, 1),
                     "mean_score": r.mean_score,
                     "range_deg": r.mean_range_deg,
+                    "stalls": describe_stall_shares(r.stall_shares),
                     "reviewed": "yes" if session.reviewed else "no",
                     "advice": advice.reason,
                     "_session_id": session.id,

@@ -190,16 +190,29 @@ def _sessions_table(course: Course, st: dict) -> list:
     rows = history_rows(course)[-10:]
     if not rows:
         return [Paragraph("No sessions saved yet.", st["body"])]
-    data = [["Date", "Leg", "Exercise", "Band", "Sets", "Reps", "On tempo", "Hold s", "Score", "Advice after it"]]
+    head = [
+        "Date",
+        "Leg",
+        "Exercise",
+        "Band",
+        "Sets",
+        "Reps",
+        "On tempo",
+        "Hold s",
+        "Score",
+        "Stalled",
+        "Advice after it",
+    ]
+    data = [head]
     for r in rows:
         data.append(
             [
                 r["date"], r["leg"], Paragraph(_esc(r["protocol"]), st["cell"]), r["band"] or "-", r["sets"],
                 r["reps"], r["reps_on_tempo"], r["longest_hold_s"], "-" if r["mean_score"] is None else r["mean_score"],
-                Paragraph(_esc(r["advice"]), st["cell"]),
+                Paragraph(_esc(r["stalls"] or "-"), st["cell"]), Paragraph(_esc(r["advice"]), st["cell"]),
             ]
         )  # fmt: skip
-    widths = [17 * mm, 10 * mm, 22 * mm, 11 * mm, 8 * mm, 9 * mm, 14 * mm, 11 * mm, 10 * mm]
+    widths = [17 * mm, 10 * mm, 22 * mm, 11 * mm, 8 * mm, 9 * mm, 14 * mm, 11 * mm, 10 * mm, 16 * mm]
     widths.append(WIDTH - sum(widths))
     return [Paragraph("Latest sessions", st["h2"]), _table(data, widths)]
 

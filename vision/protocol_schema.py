@@ -33,6 +33,7 @@ ALLOWED = {
     "target.hold_s": f"seconds, from 0 to {MAX_PHASE_S:.0f} (isometric: more than 0, up to {MAX_HOLD_S:.0f})",
     "target.eccentric_s": f"seconds, from 0 to {MAX_PHASE_S:.0f}",
     "target.min_hold_s": f"seconds, from 0 to {MAX_HOLD_S:.0f}",
+    "target.max_stall_s": f"seconds, from 0 to {MAX_PHASE_S:.0f} (the longest pause the return may make)",
     "tolerance.concentric_s": f"seconds, from 0 to {MAX_PHASE_S:.0f}",
     "tolerance.hold_s": f"seconds, from 0 to {MAX_PHASE_S:.0f}",
     "tolerance.eccentric_s": f"seconds, from 0 to {MAX_PHASE_S:.0f}",
@@ -51,6 +52,8 @@ class Target(BaseModel):
     hold_s: Annotated[float, Field(ge=0, le=MAX_HOLD_S, allow_inf_nan=False)] | None = None
     eccentric_s: PhaseSeconds | None = None
     min_hold_s: Annotated[float, Field(ge=0, le=MAX_HOLD_S, allow_inf_nan=False)] | None = None
+    # A protocol that asks for a continuous lowering: a stall longer than this is a fault (else information).
+    max_stall_s: PhaseSeconds | None = None
 
 
 class Tolerance(BaseModel):

@@ -13,6 +13,7 @@ import json
 
 import numpy as np
 
+from vision.scoring import describe_stalls
 from vision.signals import heel_lift
 from vision.skeleton import LEG_POINT_NAMES, LEG_POINTS
 from vision.types import Phase, RepScore, Session
@@ -30,6 +31,7 @@ REP_COLUMNS = [
     "rom_deg",
     "score",
     "faults",
+    "stalls",
     "incomplete",
 ]
 
@@ -69,6 +71,10 @@ def rep_to_dict(session: Session, s: RepScore) -> dict:
         "peak_deg": peak_deg, "rom_deg": rom_deg,
         "peak_signal": _r(rep.peak_level, 4), "rom_signal": _r(rep.range_of_motion, 4),
         "score": s.score, "faults": list(s.faults),
+        # Where the return paused on the way down (0 = at the top, 1 = at the floor) and for how long.
+        "stalls": [{"share_of_the_way_down": _r(st.share_of_the_way_down, 2),
+                    "start_s": _r(st.interval.start_s), "end_s": _r(st.interval.end_s),
+                    "duration_s": _r(st.interval.duration_s)} for st in rep.stalls],
         "incomplete": rep.incomplete,  # the clip ended during this rep: reported, never counted
     }  # fmt: skip
 
@@ -122,7 +128,12 @@ def rep_rows(session: Session) -> list[dict]:
     for s in session.scores:
         d = rep_to_dict(session, s)
         rows.append(
-            {**{k: d[k] for k in REP_COLUMNS if k in d}, "source": session.source, "faults": ";".join(d["faults"])}
+            {
+                **{k: d[k] for k in REP_COLUMNS if k in d},
+                "source": session.source,
+                "faults": ";".join(d["faults"]),
+                "stalls": describe_stalls(s.rep),
+            }
         )
     return rows
 

@@ -25,9 +25,11 @@ FAULT_TEXT = {
     Fault.HOLD_TOO_SHORT: "hold too short", Fault.HOLD_TOO_LONG: "hold too long",
     Fault.RETURN_TOO_FAST: "return too fast", Fault.RETURN_TOO_SLOW: "return too slow",
     Fault.PARTIAL_RANGE: "partial range", Fault.HOLD_CUT_OFF: "hold cut off by the end of the clip",
+    Fault.RETURN_STALLED: "the return stalled partway: lower in one continuous movement",
 }  # fmt: skip
 MAX_PHASE_PENALTY = 35
 PARTIAL_RANGE_PENALTY = 30
+STALL_PENALTY = 20
 
 
 def reference_range(reps: list[Rep]) -> float:
@@ -61,6 +63,14 @@ def _phase_faults(rep: Rep, protocol: ExerciseProtocol) -> tuple[list[Fault], fl
     return faults, penalty
 
 
+def _stalled(rep: Rep, protocol: ExerciseProtocol) -> bool:
+    """Under a protocol that asks for a continuous lowering (``max_stall_s``), a stall longer than it allows.
+    Elsewhere a stall is information (where in the range the athlete paused), never a fault."""
+    if protocol.max_stall_s is None or Phase.ECCENTRIC not in finished_phases(rep):
+        return False
+    return any(st.interval.duration_s > protocol.max_stall_s for st in rep.stalls)
+
+
 def score_reps(reps: list[Rep], protocol: ExerciseProtocol, cut_off: set[int] | None = None) -> list[RepScore]:
     full = reference_range(reps)
     cut_off = cut_off or set()
@@ -75,6 +85,9 @@ def score_reps(reps: list[Rep], protocol: ExerciseProtocol, cut_off: set[int] | 
             penalty += PARTIAL_RANGE_PENALTY
         if rep.index in cut_off:
             faults.append(Fault.HOLD_CUT_OFF)
+        if _stalled(rep, protocol):
+            faults.append(Fault.RETURN_STALLED)
+            penalty += STALL_PENALTY
         scored.append(RepScore(rep, int(round(max(0.0, 100.0 - penalty))), tuple(faults)))
     return scored
 
@@ -151,6 +164,14 @@ def describe_faults(faults: tuple[Fault, ...] | list[Fault]) -> str:
 
 
 INCOMPLETE_TEXT = "incomplete: the clip ended during this rep (not counted)"
+
+
+def describe_stalls(rep: Rep) -> str:
+    """The return's stalls in words, e.g. ``stalled 0.6 s at 40 % of the way down``; empty when none."""
+    return "; ".join(
+        f"stalled {st.interval.duration_s:.1f} s at {100 * st.share_of_the_way_down:.0f} % of the way down"
+        for st in rep.stalls
+    )
 
 
 def describe_rep(score: RepScore) -> str:
