@@ -18,7 +18,7 @@ from app_pages.rep_view import show_rep_table
 from app_pages.ui import header, summary_block
 from vision.course import athlete_course
 from vision.errors import CalfcheckError
-from vision.protocols import builtin_protocols
+from vision.protocols import TEMPO_MARK, builtin_protocols, load_protocol
 from vision.render import render_annotated, render_landmarks
 from vision.scoring import BANDS
 from vision.store.saving import stored_session
@@ -129,8 +129,15 @@ with prescription_col:
     with st.form(f"prescribe-{chosen_id}"):
         protocols = {p.id: p.name for p in builtin_protocols()}
         ids = list(protocols)
-        base = current.protocol if current and current.protocol in protocols else session_info.protocol
+        now = current.protocol if current else session_info.protocol
+        base, _, now_tempo = now.partition(TEMPO_MARK)
         pid = st.selectbox("Exercise", ids, index=ids.index(base) if base in ids else 0, format_func=protocols.get)
+        tempo = st.text_input(
+            "Tempo (push-hold-return s)",
+            value=now_tempo,
+            placeholder="the exercise's own",
+            help="e.g. 3-0-3 for slow heavy reps, 1-0-6 for slow lowerings; empty: the exercise's own tempo",
+        ).strip()
         bands = ["(none)", *BANDS]
         now_band = (current.band if current else session_info.band) or "(none)"
         band = st.selectbox("Band", bands, index=bands.index(now_band) if now_band in bands else 0)
@@ -138,6 +145,7 @@ with prescription_col:
         reason = st.text_input("Why", placeholder="e.g. holds past 30 s twice: tougher band")
         if st.form_submit_button("Change prescription"):
             try:
+                pid = load_protocol(f"{pid}{TEMPO_MARK}{tempo}" if tempo else pid).id  # a bad tempo: one sentence
                 store.prescribe(
                     session_info.athlete, session_info.leg, pid, None if band == "(none)" else band,
                     sessions_per_week=int(per_week), changed_by=author or "therapist", reason=reason,

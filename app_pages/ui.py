@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from vision.protocols import ExerciseProtocol, builtin_protocols
+from vision.errors import ProtocolError
+from vision.protocols import ExerciseProtocol, Tempo, builtin_protocols
 from vision.scoring import BANDS
 from vision.types import LEG_OPTIONS, BandAdvice, Leg, Summary, leg_from_option
 
@@ -42,7 +43,7 @@ def header(title: str, subtitle: str) -> None:
 
 
 def prescription_picker(key: str, disabled: bool = False) -> Prescription:
-    cols = st.columns([2.2, 1, 1])
+    cols = st.columns([2.2, 1, 1, 1])
     protocols = {p.id: p for p in builtin_protocols()}  # labels are the TOML files' names
     ids = list(protocols)
     pid = cols[0].selectbox(
@@ -61,7 +62,37 @@ def prescription_picker(key: str, disabled: bool = False) -> Prescription:
         help="auto picks the foot that moves most",
     )
     band = cols[2].selectbox("Band colour", ["(not set)", *BANDS], key=f"{key}-band", disabled=disabled)
-    return Prescription(protocols[pid], leg_from_option(leg), None if band == "(not set)" else band)
+    protocol = _with_tempo(protocols[pid], cols[3], key, disabled)
+    return Prescription(protocol, leg_from_option(leg), None if band == "(not set)" else band)
+
+
+def own_tempo(protocol: ExerciseProtocol) -> str:
+    """The protocol file's own tempo as push-hold-return seconds, or a dash for the phases it leaves free."""
+    return "-".join(
+        f"{protocol.target_s[p]:g}" if p in protocol.target_s else "·" for p in ("concentric", "hold", "eccentric")
+    )
+
+
+def _with_tempo(protocol: ExerciseProtocol, column, key: str, disabled: bool) -> ExerciseProtocol:
+    """A tempo the therapist prescribes (3-0-3, 1-0-6...) instead of the protocol file's own; an isometric
+    hold has none. A tempo that cannot be read is said in one sentence, and the file's own is used."""
+    if protocol.is_isometric:
+        column.text_input("Tempo (push-hold-return s)", value="hold", key=f"{key}-tempo-none", disabled=True)
+        return protocol
+    text = column.text_input(
+        "Tempo (push-hold-return s)",
+        key=f"{key}-tempo",
+        placeholder=own_tempo(protocol),
+        disabled=disabled,
+        help="Leave empty for the exercise's own tempo; e.g. 3-0-3 for slow heavy reps, 1-0-6 for slow lowerings",
+    ).strip()
+    if not text:
+        return protocol
+    try:
+        return protocol.with_tempo(Tempo.parse(text))
+    except ProtocolError as exc:
+        column.error(str(exc))
+        return protocol
 
 
 def summary_block(summary: Summary, protocol: ExerciseProtocol) -> None:

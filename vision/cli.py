@@ -20,7 +20,14 @@ import signal
 import sys
 from pathlib import Path
 
-from vision.cli_course import COURSE_COMMANDS, add_course_parsers, add_db_option, iso_date
+from vision.cli_course import (
+    COURSE_COMMANDS,
+    add_course_parsers,
+    add_db_option,
+    add_tempo_option,
+    iso_date,
+    with_tempo,
+)
 from vision.errors import CalfcheckError, UsageError
 from vision.outputs import STDOUT, OutputTarget, shown
 from vision.scoring import BANDS
@@ -58,6 +65,7 @@ DEFAULT_PROTOCOL = "band-tempo"
 
 def _common(p: argparse.ArgumentParser, protocol_help: str) -> None:
     p.add_argument("--protocol", default=DEFAULT_PROTOCOL, help=protocol_help)
+    add_tempo_option(p)
     p.add_argument("--model", default=None, help="another MediaPipe PoseLandmarker .task bundle")
     p.add_argument("--leg", choices=LEG_OPTIONS, default="auto", help="auto picks the foot that moves most")
 
@@ -157,7 +165,7 @@ def cmd_score(args) -> int:
     store = _open_store(args) if args.athlete else None  # a database problem shows before minutes of work
     if store is not None:
         _fill_from_prescription(store, args)
-    args.protocol = args.protocol or DEFAULT_PROTOCOL
+    args.protocol = with_tempo(args.protocol or DEFAULT_PROTOCOL, args.tempo)
     checker = _checker(args)
     session = _run_with_progress(checker, args.video)
     to_stdout = any(t.path is None for t in targets.values())
@@ -273,6 +281,8 @@ COMMANDS = {"score": cmd_score, "trace": cmd_trace, "batch": cmd_batch, **COURSE
 def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _raise_terminated)
     args = build_parser().parse_args(argv)
+    if args.command in ("trace", "batch"):  # score folds the tempo in once the prescription is known
+        args.protocol = with_tempo(args.protocol, args.tempo)
     try:
         return COMMANDS[args.command](args)
     except CalfcheckError as exc:

@@ -43,9 +43,42 @@ def per_week(text: str) -> int:
     return value
 
 
+def tempo_text(text: str) -> str:
+    """``--tempo``: push-hold-return seconds (3-0-3), checked now, so a typo is one sentence before any work."""
+    from vision.errors import ProtocolError
+    from vision.protocols import Tempo
+
+    try:
+        return str(Tempo.parse(text))
+    except ProtocolError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_tempo_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--tempo",
+        type=tempo_text,
+        default=None,
+        metavar="P-H-R",
+        help="prescribe the tempo: push, hold and return seconds, e.g. 3-0-3 or 1-0-6 (replaces the protocol's)",
+    )
+
+
+def with_tempo(protocol: str | None, tempo: str | None, default: str | None = None) -> str | None:
+    """A protocol reference with the tempo asked for (``band-tempo@3-0-3``); a tempo already in the reference
+    is replaced."""
+    from vision.protocols import TEMPO_MARK
+
+    protocol = protocol or (default if tempo else protocol)
+    if not tempo or protocol is None:
+        return protocol
+    return f"{protocol.split(TEMPO_MARK, 1)[0] if not protocol.endswith('.toml') else protocol}{TEMPO_MARK}{tempo}"
+
+
 def _prescription_options(p: argparse.ArgumentParser, required: bool) -> None:
     p.add_argument("--leg", choices=LEG_CHOICES, default="both", help="which leg the prescription is for")
     p.add_argument("--protocol", default=None if not required else "band-tempo", help="protocol id or .toml file")
+    add_tempo_option(p)
     p.add_argument("--band", choices=BANDS, default=None, help="band colour")
     p.add_argument("--per-week", type=per_week, default=2, help="sessions per week (default 2)")
     p.add_argument("--start", type=iso_date, default=None, help="first day of the prescription (default today)")
@@ -89,11 +122,12 @@ def _protocol_text(ref: str) -> tuple[str, str | None]:
     """A protocol reference as (id, TOML text for a therapist's own file, else None); validated."""
     from pathlib import Path
 
-    from vision.protocols import load_protocol
+    from vision.protocols import TEMPO_MARK, load_protocol
 
     protocol = load_protocol(ref)
-    if ref.endswith(".toml"):
-        return protocol.id, Path(ref).read_text(encoding="utf-8")
+    file = ref.rpartition(TEMPO_MARK)[0] if TEMPO_MARK in ref else ref
+    if file.endswith(".toml"):
+        return protocol.id, Path(file).read_text(encoding="utf-8")
     return protocol.id, None
 
 
@@ -109,8 +143,8 @@ def cmd_athlete(args) -> int:
         if args.verb == "add":
             info = store.add_athlete(args.name)
             console.print(f"added athlete [bold]{info.name}[/] ({store.where})")
-            if args.band or args.protocol:
-                protocol, toml = _protocol_text(args.protocol or "band-tempo")
+            if args.band or args.protocol or args.tempo:
+                protocol, toml = _protocol_text(with_tempo(args.protocol, args.tempo, "band-tempo") or "band-tempo")
                 for leg in _legs(args.leg):
                     store.prescribe(
                         info.name, leg, protocol, args.band, sessions_per_week=args.per_week, start=args.start,
@@ -124,7 +158,7 @@ def cmd_athlete(args) -> int:
         elif args.verb == "show":
             print_course(athlete_course(store, args.name), console)
         elif args.verb == "prescribe":
-            protocol, toml = _protocol_text(args.protocol)
+            protocol, toml = _protocol_text(with_tempo(args.protocol, args.tempo))
             for leg in _legs(args.leg):
                 store.prescribe(
                     args.name, leg, protocol, args.band, sessions_per_week=args.per_week, start=args.start,

@@ -31,6 +31,7 @@ from enum import StrEnum
 import numpy as np
 
 from vision.programme import ProgrammeRules
+from vision.protocols import TEMPO_MARK
 from vision.types import Fault, Leg, ProtocolKind
 
 
@@ -67,6 +68,9 @@ class SetResult:
     ended_on_tempo: bool  # the last finished rep had no fault
     hold_cut_off: bool  # isometric: the clip ended during the hold
     mean_range_deg: float | None
+    # Where the finished reps' lowerings stalled (share of the way down), one entry per stall: information
+    # for the therapist (weakness or pain in that part of the range), not a rule of the programme.
+    stall_shares: tuple[float, ...] = ()
 
     @property
     def mean_score(self) -> float | None:
@@ -85,6 +89,7 @@ class SetResult:
             ended_on_tempo=bool(reps) and not reps[-1]["faults"],
             hold_cut_off=any(Fault.HOLD_CUT_OFF in r["faults"] for r in report.get("reps", [])),
             mean_range_deg=round(float(np.mean(ranges)), 1) if ranges else None,
+            stall_shares=tuple(float(st["share_of_the_way_down"]) for r in reps for st in r.get("stalls", [])),
         )
 
     def taken_to_fatigue(self, kind: ProtocolKind) -> bool:
@@ -119,6 +124,10 @@ class SessionResult:
     @property
     def longest_hold_s(self) -> float:
         return max((s.longest_hold_s for s in self.sets), default=0.0)
+
+    @property
+    def stall_shares(self) -> tuple[float, ...]:
+        return tuple(x for s in self.sets for x in s.stall_shares)
 
     @property
     def mean_range_deg(self) -> float | None:
@@ -190,6 +199,11 @@ def _trailing(outcomes: list[Outcome], wanted: Outcome) -> int:
     return n
 
 
+def _exercise(protocol: str) -> str:
+    """The exercise a protocol reference names, without a prescribed tempo (``band-tempo@3-0-3``)."""
+    return protocol.split(TEMPO_MARK, 1)[0]
+
+
 def _band_name(band: str | None) -> str:
     return band if band else "no band"
 
@@ -197,11 +211,10 @@ def _band_name(band: str | None) -> str:
 def _step_up(current: Step, rules: ProgrammeRules) -> tuple[Action, Step, bool]:
     """Where passing the current step leads: next band, next version, or next exercise."""
     bands = rules.bands
-    in_versions = current.protocol in rules.versions
+    exercise = _exercise(current.protocol)  # a prescribed tempo is the same exercise on the same ladder
+    in_versions = exercise in rules.versions
     later_version = (
-        rules.versions[rules.versions.index(current.protocol) + 1]
-        if in_versions and current.protocol != rules.versions[-1]
-        else None
+        rules.versions[rules.versions.index(exercise) + 1] if in_versions and exercise != rules.versions[-1] else None
     )
     if current.band in bands:
         i = bands.index(current.band)
@@ -213,8 +226,8 @@ def _step_up(current: Step, rules: ProgrammeRules) -> tuple[Action, Step, bool]:
     if later_version:  # toughest band (or none) and a later version: that version, from the toughest band
         return Action.NEXT_VERSION, Step(later_version, current.band), True
     ladder = list(rules.after_bands)
-    if current.protocol in ladder:
-        j = ladder.index(current.protocol) + 1
+    if exercise in ladder:
+        j = ladder.index(exercise) + 1
         if j < len(ladder):
             return Action.NEXT_EXERCISE, Step(ladder[j], None), True
         return Action.STAY, current, False  # the top of the programme

@@ -1,10 +1,17 @@
 """Exercise prescriptions, one commented TOML file each, loaded into frozen dataclasses.
 
-Contract: ``load_protocol(id_or_path)`` takes a built-in id (the stem of a file in ``vision/protocols/``)
-or a path to a therapist's own TOML of the same shape, and returns an ``ExerciseProtocol``; anything
+Contract: ``load_protocol(reference)`` takes a built-in id (the stem of a file in ``vision/protocols/``)
+or a path to a therapist's own TOML of the same shape, optionally followed by a prescribed tempo
+(``band-tempo@3-0-3``: push, hold and return seconds), and returns an ``ExerciseProtocol``; anything
 malformed raises ``ProtocolError`` naming the file and, all at once, every bad key with what it allows
 (the schema, with units and ranges, is ``vision.protocol_schema``). ``builtin_protocols()``
 lists them with their display names (the TOML's ``name``), for menus.
+
+A tempo (``Tempo.parse("3-0-3")``, ``protocol.with_tempo(tempo)``) replaces the protocol's phase targets:
+slow phases (heavy slow resistance at 3-0-3, eccentric heel drops at 1-0-6) are prescribed as easily as the
+built-in 1-2-3. Its tolerances follow the targets (``tempo_tolerance``: a quarter of the phase, at least
+0.4 s, which gives the built-in files' 0.4, 0.5 and 0.75 s for 1, 2 and 3 s). The protocol's id carries the
+tempo (``band-tempo@3-0-3``), so a stored set or a prescription names exactly what was prescribed.
 
 Behaviour that depends on the protocol's kind lives on ``ExerciseProtocol`` (``is_isometric``,
 ``target_for(phase)``, ``scored_phases``), so adding a protocol of an existing kind needs only a TOML
@@ -13,8 +20,9 @@ file, and adding a kind touches this module and the scoring rules.
 
 from __future__ import annotations
 
+import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from vision.errors import ProtocolError
@@ -23,6 +31,48 @@ from vision.types import Phase, ProtocolKind, SignalKind
 
 PROTOCOL_DIR = Path(__file__).resolve().parent / "protocols"
 MOVING_PHASES = (Phase.CONCENTRIC, Phase.HOLD, Phase.ECCENTRIC)
+TEMPO_MARK = "@"  # protocol reference @ tempo: band-tempo@3-0-3
+MAX_TEMPO_PHASE_S = 60.0
+MIN_TEMPO_TOLERANCE_S = 0.4
+TEMPO_TOLERANCE_SHARE = 0.25
+
+
+def tempo_tolerance(target_s: float) -> float:
+    """How far a phase may be from its prescribed seconds and still be on tempo."""
+    return max(MIN_TEMPO_TOLERANCE_S, TEMPO_TOLERANCE_SHARE * target_s)
+
+
+@dataclass(frozen=True)
+class Tempo:
+    """A prescribed tempo: push, hold and return seconds, written ``3-0-3`` (``1.5-2-3`` is fine too)."""
+
+    push_s: float
+    hold_s: float
+    return_s: float
+
+    @classmethod
+    def parse(cls, text: str) -> Tempo:
+        parts = str(text).strip().replace("–", "-").split("-")
+        try:
+            values = [float(p) for p in parts]
+        except ValueError:
+            values = []
+        if len(values) != 3 or not all(0 <= v <= MAX_TEMPO_PHASE_S for v in values) or min(values[0], values[2]) <= 0:
+            raise ProtocolError(
+                f"tempo '{text}' is not push-hold-return seconds such as 3-0-3 or 1-2-6 "
+                f"(push and return more than 0, each at most {MAX_TEMPO_PHASE_S:.0f} s)"
+            )
+        return cls(*values)
+
+    def __str__(self) -> str:
+        return "-".join(f"{v:g}" for v in (self.push_s, self.hold_s, self.return_s))
+
+    def seconds(self) -> dict[str, float]:
+        return {
+            Phase.CONCENTRIC.value: self.push_s,
+            Phase.HOLD.value: self.hold_s,
+            Phase.ECCENTRIC.value: self.return_s,
+        }
 
 
 @dataclass(frozen=True)
@@ -46,6 +96,9 @@ class ExerciseProtocol:
     # Isometric: a sag of the hold shorter than this (from the hold's end to the next hold's start) is a
     # wobble inside one hold, not two holds.
     max_hold_dip_s: float = 3.0
+    # A continuous lowering asked for: a stall of the return longer than this is a fault. None: stalls are
+    # reported (where in the range, how long) but never a fault.
+    max_stall_s: float | None = None
 
     @property
     def is_isometric(self) -> bool:
@@ -63,6 +116,27 @@ class ExerciseProtocol:
             return self.max_hold_s if phase == Phase.HOLD else None
         return self.target_s.get(phase)
 
+    @property
+    def base_id(self) -> str:
+        """The exercise without a prescribed tempo (``band-tempo`` for ``band-tempo@3-0-3``)."""
+        return self.id.split(TEMPO_MARK, 1)[0]
+
+    def with_tempo(self, tempo: Tempo) -> ExerciseProtocol:
+        """This exercise at a prescribed tempo: the targets become the tempo's seconds, the tolerances follow
+        them. An eccentric-only protocol judges only the return (the push and hold are timed, not judged)."""
+        if self.is_isometric:
+            raise ProtocolError(f"{self.name} is an isometric hold: it has no tempo to prescribe")
+        phases = [Phase.ECCENTRIC.value] if self.kind == ProtocolKind.ECCENTRIC else list(tempo.seconds())
+        target = {p: tempo.seconds()[p] for p in phases}
+        name = re.sub(r",? [\d.]+-[\d.]+-[\d.]+ tempo$", "", self.name)  # a name that states its own tempo
+        return replace(
+            self,
+            id=f"{self.base_id}{TEMPO_MARK}{tempo}",
+            name=f"{name}, {tempo} tempo",
+            target_s=target,
+            tolerance_s={p: tempo_tolerance(v) for p, v in target.items()},
+        )
+
     def __hash__(self) -> int:  # dict fields; identity by id and source is enough for caching
         return hash((self.id, self.signal, self.kind, tuple(sorted(self.target_s.items()))))
 
@@ -76,7 +150,14 @@ def builtin_protocols() -> list[ExerciseProtocol]:
     return [load_protocol(i) for i in builtin_ids()]
 
 
-def load_protocol(id_or_path: str) -> ExerciseProtocol:
+def load_protocol(reference: str) -> ExerciseProtocol:
+    """A built-in id or a TOML path, with an optional ``@push-hold-return`` tempo (module contract)."""
+    base, mark, tempo = str(reference).rpartition(TEMPO_MARK) if TEMPO_MARK in str(reference) else (reference, "", "")
+    protocol = _load_file(base)
+    return protocol.with_tempo(Tempo.parse(tempo)) if mark else protocol
+
+
+def _load_file(id_or_path: str) -> ExerciseProtocol:
     path = Path(id_or_path)
     if path.suffix != ".toml":
         path = PROTOCOL_DIR / f"{id_or_path}.toml"
@@ -120,4 +201,5 @@ def _from_dict(data: dict, source: str) -> ExerciseProtocol:
         partial_range_fraction=float(f.detection.partial_range_fraction),
         min_rep_fraction=float(f.detection.min_rep_fraction),
         max_hold_dip_s=float(f.detection.max_hold_dip_s),
+        max_stall_s=float(f.target.max_stall_s) if f.target.max_stall_s is not None else None,
     )
