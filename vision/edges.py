@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vision.filters import zero_phase_lowpass
 from vision.types import Interval, Stall
 
 # Calibrated with the remix clips' heel pixels (benchmarks/bench_accuracy.py): see the README's accuracy table.
@@ -55,7 +56,7 @@ STALL_CUTOFF_HZ = 1.5  # the low-pass a stall is read through (keeps a 0.3 s pau
 SPEED_WINDOW_SHARE = 0.1  # of the ramp's duration: the span its speed is read over...
 MAX_SPEED_WINDOW_S = 0.3  # ...at most this
 ROUNDS = 4  # coordinate-descent sweeps over the four knots
-END_SPAN = 0.15  # of a ramp's travel: its pace next to an end is read between this and twice this from it
+END_SPAN = 0.2  # of a ramp's travel: its pace next to an end is read between this and twice this from it
 
 
 @dataclass(frozen=True)
@@ -360,8 +361,6 @@ def _stalls(
     inside = (t > e0) & (t < e1)
     if top <= floor + 2 * band or inside.sum() < 4:
         return ()
-    from vision.filters import zero_phase_lowpass  # the filters module imports nothing of this one
-
     calm = zero_phase_lowpass(t, x, STALL_CUTOFF_HZ)
     speed = np.gradient(calm, t)
     slow = STALL_SPEED_FRACTION * (top - floor) / (e1 - e0)

@@ -82,9 +82,8 @@ def _similarities(src: np.ndarray, dst: np.ndarray, weight: np.ndarray) -> np.nd
 
 def _grey(rgb: np.ndarray, zoom: float) -> np.ndarray:
     grey = cv2.cvtColor(np.ascontiguousarray(rgb), cv2.COLOR_RGB2GRAY) if rgb.ndim == 3 else rgb
-    if zoom < 1.0:
-        size = (max(1, round(grey.shape[1] * zoom)), max(1, round(grey.shape[0] * zoom)))
-        grey = cv2.resize(grey, size, fx=zoom, fy=zoom, interpolation=cv2.INTER_LINEAR)
+    if zoom < 1.0:  # the caller checked the region keeps enough pixels at this zoom
+        grey = cv2.resize(grey, None, fx=zoom, fy=zoom, interpolation=cv2.INTER_LINEAR)
     return np.ascontiguousarray(grey)
 
 
