@@ -46,6 +46,7 @@ benchmark: $(STAMP)
 	$(PY) benchmarks/bench_pipeline.py
 	$(PY) benchmarks/bench_batch.py
 	$(PY) benchmarks/bench_accuracy.py
+	$(PY) benchmarks/bench_heel_trace.py
 	$(PY) benchmarks/bench_live.py
 
 clean:

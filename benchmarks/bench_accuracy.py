@@ -1,12 +1,15 @@
 """Timing accuracy on the remix clips (every rep's phases known to the frame), per signal and per pose model.
 
 Reports, for each pose model given (default: every ``models/*.task``):
-- for the tempo clips, whether the rep count is exact, and the mean absolute error of the push, hold and
-  return durations against the labels, read from the ankle angle (``band-tempo``) and from heel lift
-  (``heel-raise``);
+- for the tempo clips, whether the rep count is exact, and the mean and the largest absolute error of the
+  push, hold and return durations against the labels, per clip, read from the ankle angle (``band-tempo``)
+  and from heel lift (``heel-raise``): the steady clips, then the slow ones (a 6 s lowering, a lowering
+  that stalls, a 3 s push) and the eased one (moves that ease in and out, as people move);
+- for the clips with stalls, each stall found against the labelled one;
 - for the isometric clips, the hold-time error.
-Pose runs once per clip and model; its landmarks are cached in ``benchmarks/out/tracks/`` (keyed by the
-clip's and the model's content hashes), so re-running after a change to the analysis takes seconds.
+Pose and the followed points run once per clip and model; the track is cached in ``benchmarks/out/tracks/``
+(keyed by the clip's, the model's and the point follower's content hashes), so re-running after a change to
+the analysis takes seconds.
 Run: ``make benchmark`` or ``python benchmarks/bench_accuracy.py [--model PATH ...]`` (needs ../shared).
 """
 
@@ -23,7 +26,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "benchmarks" / "out"
 REMIX = ROOT.parent / "shared" / "clips" / "remix"
-TEMPO_CLIPS = ["tempo_123_x4", "fast_return_121_x4", "no_hold_103_x4", "mixed_x5", "tempo_123_x13"]
+STEADY_CLIPS = ["tempo_123_x4", "fast_return_121_x4", "no_hold_103_x4", "mixed_x5", "tempo_123_x13"]
+SLOW_CLIPS = ["slow_return_126_x3", "stalled_return_x3", "slow_push_313_x3", "eased_mixed_x4"]
+TEMPO_CLIPS = STEADY_CLIPS + SLOW_CLIPS
 ISO_CLIPS = ["iso_hold_22s", "iso_hold_34s"]
 SIGNALS = {"angle": "band-tempo", "heel lift": "heel-raise"}
 PHASES = ("concentric", "hold", "eccentric")
@@ -35,7 +40,8 @@ def cached_track(clip: Path, model: Path):
     from vision.protocols import load_protocol
     from vision.store.landmarks import pack, unpack
 
-    key = f"{clip.stem}-{file_sha256(clip)[:12]}-{file_sha256(model)[:12]}.npz"
+    follower = file_sha256(ROOT / "vision" / "keypoint_flow.py")[:8]
+    key = f"{clip.stem}-{file_sha256(clip)[:12]}-{file_sha256(model)[:12]}-{follower}.npz"
     path = OUT / "tracks" / key
     if path.exists():
         return unpack(path.read_bytes())
@@ -45,7 +51,8 @@ def cached_track(clip: Path, model: Path):
     return track
 
 
-def tempo_errors(track, labels: dict, protocol: str) -> tuple[bool, list[float]]:
+def tempo_errors(track, labels: dict, protocol: str) -> tuple[bool, list[float], list[str]]:
+    """Whether the count is exact, each phase's duration error, and each labelled stall against the found ones."""
     from vision.analysis import analyse_track
     from vision.protocols import load_protocol
 
@@ -56,7 +63,19 @@ def tempo_errors(track, labels: dict, protocol: str) -> tuple[bool, list[float]]
         for s, lab in zip(session.scores, labels["reps"])
         for phase in PHASES
     ]
-    return exact, errors
+    stalls = []
+    for s, lab in zip(session.scores, labels["reps"]):
+        for want in lab.get("eccentric_stalls", []):
+            (a, b), share = want["interval"], want["share_of_the_way_down"]
+            found = [st for st in s.rep.stalls if st.interval.start_s < b and st.interval.end_s > a]
+            first = found[0] if found else None
+            got = (
+                f"{first.share_of_the_way_down:.2f} at {first.interval.start_s:.2f}-{first.interval.end_s:.2f} s"
+                if first
+                else "not found"
+            )
+            stalls.append(f"rep {s.rep.index}: {share:.2f} at {a:.2f}-{b:.2f} s -> {got}")
+    return exact, errors, stalls
 
 
 def hold_error(track, labels: dict) -> float:
@@ -77,9 +96,15 @@ def measure(model: Path) -> dict:
         all_exact = True
         for name in TEMPO_CLIPS:
             labels = json.loads((REMIX / f"{name}.json").read_text())
-            exact, errors = tempo_errors(cached_track(REMIX / f"{name}.mp4", model), labels, protocol)
-            result["clips"].setdefault(name, {})[signal] = {"count_exact": exact, "mae_s": float(np.mean(errors))}
-            all_errors += errors
+            exact, errors, stalls = tempo_errors(cached_track(REMIX / f"{name}.mp4", model), labels, protocol)
+            result["clips"].setdefault(name, {})[signal] = {
+                "count_exact": exact,
+                "mae_s": float(np.mean(errors)),
+                "max_s": float(np.max(errors)),
+                "stalls": stalls,
+            }
+            if name in STEADY_CLIPS:
+                all_errors += errors
             all_exact &= exact
         result[signal] = {"counts_exact": all_exact, "mae_s": float(np.mean(all_errors))}
     result["isometric_hold_error_s"] = {
@@ -98,11 +123,25 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     models = args.model or sorted((ROOT / "models").glob("*.task"))
     results = [measure(m) for m in models]
-    print("| model | signal | counts exact | phase MAE |\n|---|---|---|---|")
+    print("| model | signal | counts exact | phase MAE, steady clips |\n|---|---|---|---|")
     for r in results:
         for signal in SIGNALS:
             exact = "yes" if r[signal]["counts_exact"] else "NO"
             print(f"| {r['model']} | {signal} | {exact} | {r[signal]['mae_s']:.3f} s |")
+    print("\n| model | clip | " + " | ".join(f"{s}: MAE / largest" for s in SIGNALS) + " |")
+    print("|---|---|" + "---|" * len(SIGNALS))
+    for r in results:
+        for name in TEMPO_CLIPS:
+            cells = [r["clips"][name][s] for s in SIGNALS]
+            text = " | ".join(
+                f"{c['mae_s']:.3f} / {c['max_s']:.2f} s{'' if c['count_exact'] else ' (count wrong)'}" for c in cells
+            )
+            print(f"| {r['model']} | {name} | {text} |")
+    for r in results:
+        for name in TEMPO_CLIPS:
+            for signal in SIGNALS:
+                for line in r["clips"][name][signal]["stalls"]:
+                    print(f"{r['model']} {name} {signal}: stall {line}")
     for r in results:
         holds = ", ".join(f"{k} {v:.2f} s" for k, v in r["isometric_hold_error_s"].items())
         print(f"{r['model']}: isometric hold error {holds}")
