@@ -133,7 +133,7 @@ with prescription_col:
         base, _, now_tempo = now.partition(TEMPO_MARK)
         pid = st.selectbox("Exercise", ids, index=ids.index(base) if base in ids else 0, format_func=protocols.get)
         tempo = st.text_input(
-            "Tempo (push-hold-return s)",
+            "Tempo (s)",
             value=now_tempo,
             placeholder="the exercise's own",
             help="e.g. 3-0-3 for slow heavy reps, 1-0-6 for slow lowerings; empty: the exercise's own tempo",

@@ -77,14 +77,15 @@ def _with_tempo(protocol: ExerciseProtocol, column, key: str, disabled: bool) ->
     """A tempo the therapist prescribes (3-0-3, 1-0-6...) instead of the protocol file's own; an isometric
     hold has none. A tempo that cannot be read is said in one sentence, and the file's own is used."""
     if protocol.is_isometric:
-        column.text_input("Tempo (push-hold-return s)", value="hold", key=f"{key}-tempo-none", disabled=True)
+        column.text_input("Tempo (s)", value="hold", key=f"{key}-tempo-none", disabled=True)
         return protocol
     text = column.text_input(
-        "Tempo (push-hold-return s)",
+        "Tempo (s)",
         key=f"{key}-tempo",
         placeholder=own_tempo(protocol),
         disabled=disabled,
-        help="Leave empty for the exercise's own tempo; e.g. 3-0-3 for slow heavy reps, 1-0-6 for slow lowerings",
+        help="Push, hold and return seconds, e.g. 3-0-3 for slow heavy reps or 1-0-6 for slow lowerings; empty: the"
+        " exercise's own tempo",
     ).strip()
     if not text:
         return protocol

@@ -145,8 +145,9 @@ def test_live_page_counts_the_clip_reps_and_keeps_the_set_until_it_is_saved(app_
         assert session.sets[0].has_landmarks and not session.sets[0].has_video
 
 
-def upload(page, app_url, path: Path) -> None:
-    page.goto(f"{app_url}/review")
+def upload(page, app_url, path: Path, navigate: bool = True) -> None:
+    if navigate:
+        page.goto(f"{app_url}/review")
     page.locator("input[type=file]").wait_for(state="attached", timeout=60_000)
     page.locator("input[type=file]").set_input_files(str(path))
 
@@ -182,6 +183,26 @@ def test_review_page_scores_an_upload(app_url, page, artifacts):
     page.get_by_text("Download JSON").wait_for(timeout=120_000)
     assert page.locator("table tbody tr").count() == 4
     assert page.evaluate("() => window.__poseRan") is False
+
+
+def test_review_page_shows_each_stall_and_times_a_prescribed_slow_tempo(app_url, page, artifacts):
+    """A therapist prescribes 1-2-5 and uploads a set whose lowerings stall partway (issue 25): each rep's
+    stall is in the table (where on the way down, how long), and the reps are on the prescribed tempo."""
+    page.goto(app_url + "/review")
+    tempo = page.get_by_role("textbox", name="Tempo (s)")
+    tempo.wait_for(timeout=60_000)
+    tempo.fill("1-2-5")
+    tempo.press("Enter")
+    upload(page, app_url, REMIX / "stalled_return_x3.mp4", navigate=False)
+    page.get_by_text("Download JSON").wait_for(timeout=240_000)
+    rows = page.locator("table tbody tr")
+    assert rows.count() == 3
+    text = [rows.nth(i).inner_text() for i in range(3)]
+    assert all("on target" in row for row in text), text  # 5 s lowerings, stalls included, on the 1-2-5 tempo
+    assert ["stalled" in row for row in text] == [True, True, True], text
+    assert "% of the way down" in text[1] and text[1].count("stalled") == 2  # rep 2 paused twice
+    rows.first.scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "review_stalls.png"))
 
 
 def test_review_page_explains_a_file_that_is_not_a_video(app_url, page, tmp_path):
