@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import plotly.graph_objects as go
 
-from vision.course import Course, history_rows
 from vision.progression import Adherence
+from vision.records.course import Course, history_rows
 from vision.types import Leg
 
 LEG_COLOURS = {Leg.LEFT: "#2f6fd0", Leg.RIGHT: "#e07b21"}

@@ -1,6 +1,6 @@
 """Progress page: one athlete's course — where they are on the band ladder and what to do next session.
 
-Reads the athletes' records only (``vision.course``): per leg the prescription, the next session with its
+Reads the athletes' records only (``vision.records.course``): per leg the prescription, the next session with its
 reason, adherence per week; the ladder over time; reps on tempo, longest hold, score and range per
 session; left against right; the session history; the PDF progress report to download.
 """
@@ -11,21 +11,22 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.course_charts import adherence_figure, ladder_figure, session_figures
-from app_pages.records import advice_text, athlete_picker, open_store
+from app_pages.records import athlete_picker, open_records
 from app_pages.ui import header
-from vision.course import HISTORY_COLUMNS, athlete_course, history_rows
 from vision.errors import CalfcheckError
 from vision.pdf_report import course_pdf
+from vision.records import advice_line
+from vision.records.course import HISTORY_COLUMNS, history_rows
 
 header("Progress", "An athlete's course over the weeks: the band ladder, each session, and what to do next time.")
-store = open_store()
-name = athlete_picker(store, "progress", allow_new=False)
+records = open_records()
+name = athlete_picker(records, "progress", allow_new=False)
 if name is None:
     st.caption("Save a set from the Live coaching or Clip review page, or add athletes with `calfcheck athlete add`.")
     st.stop()
 st.session_state["athlete"] = name
 try:
-    course = athlete_course(store, name)
+    course = records.course(records.athlete(name).id)
 except CalfcheckError as exc:
     st.error(f"This athlete's record cannot be read: {exc}.")
     st.stop()
@@ -45,7 +46,7 @@ for col, c in zip(cols, course.active_legs):
         else:
             st.markdown(f"Now: {c.step.protocol} on {c.step.band or 'no band'} (no prescription yet).")
         if c.advice is not None:
-            st.success(f"**Next session:** {advice_text(c.advice)}")
+            st.success(f"Next session: {advice_line(c.advice)}", icon=None)
         if c.adherence is not None and c.adherence.weeks:
             a = c.adherence
             m1, m2, m3 = st.columns(3)

@@ -13,29 +13,28 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages.charts import signal_figure
-from app_pages.records import advice_text, open_store
+from app_pages.records import open_records
 from app_pages.rep_view import show_rep_table
 from app_pages.ui import header, summary_block
-from vision.course import athlete_course
 from vision.errors import CalfcheckError
-from vision.protocols import TEMPO_MARK, builtin_protocols, load_protocol
+from vision.protocols import TEMPO_MARK, builtin_protocols
+from vision.records import advice_line
 from vision.render import render_annotated, render_landmarks
 from vision.scoring import BANDS
-from vision.store.saving import stored_session
 
 header("Review queue", "Sessions waiting for your review, newest first. Open one, add a note, mark it reviewed.")
-store = open_store()
+records = open_records()
 done = st.session_state.pop("queue-done", None)
 if done:
     st.success(done)
-queue = store.review_queue()
+queue = records.review_queue()
 if not queue:
     st.info("Nothing is waiting for review.")
     st.stop()
 
 
 def label(s) -> str:
-    reps = sum(x.report["summary"]["rep_count"] for x in s.sets)
+    reps = sum(x.rep_count for x in s.sets)
     band = f" {s.band}" if s.band else ""
     return (
         f"{s.athlete} · {s.day:%a %d %b} · {s.leg.value} leg · {s.protocol}{band} · {len(s.sets)} set(s), {reps} reps"
@@ -53,12 +52,12 @@ numbers = [s.number for s in session_info.sets]
 number = st.segmented_control("Set", numbers, default=numbers[0], key=f"set-{chosen_id}") if len(numbers) > 1 else 1
 stored = next(s for s in session_info.sets if s.number == (number or numbers[0]))
 st.caption(f"Clip: {stored.clip_name} · source: {session_info.source}")
-programme = athlete_course(store, session_info.athlete).legs[session_info.leg].advice
+programme = records.course(session_info.athlete_id).legs[session_info.leg].advice
 if programme is not None:
-    st.info(f"**Programme, next session:** {advice_text(programme)}")
+    st.info(f"Programme, next session: {advice_line(programme)}")
 
 try:
-    session = stored_session(store, session_info.id, stored.number)
+    session = records.stored_set(session_info.id, stored.number)
 except CalfcheckError as exc:
     st.error(f"This set cannot be redrawn: {exc}.")
     session = None
@@ -66,10 +65,10 @@ except CalfcheckError as exc:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def overlay_video(session_id: int, set_number: int, set_id: int) -> bytes:
-    session = stored_session(store, session_id, set_number)
+    session = records.stored_set(session_id, set_number)
     with tempfile.TemporaryDirectory(prefix="calfcheck-review-") as tmp:
         out = Path(tmp) / "overlay.mp4"
-        video = store.video(set_id)
+        video = records.video(set_id)
         if video is not None:  # the user chose to keep the clip
             clip = Path(tmp) / "clip.mp4"
             clip.write_bytes(video)
@@ -98,21 +97,19 @@ notes_col, prescription_col = st.columns(2, gap="large")
 with notes_col:
     st.markdown("#### Notes")
     for n in session_info.notes:
-        st.markdown(f"*{n.written_at.astimezone():%d %b %H:%M}, {n.author}:* {n.text}")
-    author = st.text_input("Your name", value=st.session_state.get("therapist", "therapist"), key="note-author")
+        st.text(f"{n.written_at.astimezone():%d %b %H:%M}, {n.author}: {n.text}")  # typed by people: never Markdown
     with st.form(f"note-form-{chosen_id}", clear_on_submit=True, border=False):
         text = st.text_area("Note", placeholder="What you saw, what to change next time")
         if st.form_submit_button("Add note"):
-            st.session_state["therapist"] = author
             try:
-                store.add_note(session_info.id, text, author=author or "therapist")
+                records.add_note(session_info.id, text)  # signed by who is using calfcheck, not typed
             except CalfcheckError as exc:
                 st.error(f"The note was not saved: {exc}.")
             else:
                 st.rerun()
     if st.button("Mark reviewed", key=f"reviewed-{chosen_id}", type="primary"):
         try:
-            store.mark_reviewed(session_info.id)
+            records.mark_reviewed(session_info.id)
         except CalfcheckError as exc:
             st.error(f"Not marked: {exc}.")
         else:
@@ -122,7 +119,7 @@ with notes_col:
 
 with prescription_col:
     st.markdown("#### Prescription")
-    current = store.prescription(session_info.athlete, session_info.leg)
+    current = records.prescription(session_info.athlete_id, session_info.leg)
     if current is not None:
         band = f" on {current.band}" if current.band else ""
         st.markdown(f"Now: {current.protocol}{band}, {current.sessions_per_week}× a week ({current.changed_by}).")
@@ -145,17 +142,22 @@ with prescription_col:
         reason = st.text_input("Why", placeholder="e.g. holds past 30 s twice: tougher band")
         if st.form_submit_button("Change prescription"):
             try:
-                pid = load_protocol(f"{pid}{TEMPO_MARK}{tempo}" if tempo else pid).id  # a bad tempo: one sentence
-                store.prescribe(
-                    session_info.athlete, session_info.leg, pid, None if band == "(none)" else band,
-                    sessions_per_week=int(per_week), changed_by=author or "therapist", reason=reason,
-                )  # fmt: skip
+                changed = records.prescribe(
+                    session_info.athlete_id,
+                    session_info.leg,
+                    f"{pid}{TEMPO_MARK}{tempo}" if tempo else pid,
+                    None if band == "(none)" else band,
+                    sessions_per_week=int(per_week),
+                    reason=reason,
+                )  # fmt: skip  (a bad tempo: one sentence, nothing changed)
             except CalfcheckError as exc:
                 st.error(f"Not changed: {exc}.")
             else:
-                st.session_state["queue-done"] = f"Prescription changed: {pid} on {band}, {per_week}× a week."
+                st.session_state["queue-done"] = (
+                    f"Prescription changed: {changed.protocol} on {band}, {per_week}× a week."
+                )
                 st.rerun()
-    history = store.prescription_history(session_info.athlete, session_info.leg)
+    history = records.prescription_history(session_info.athlete_id, session_info.leg)
     if len(history) > 1:
         st.caption(
             "History: "

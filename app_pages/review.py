@@ -12,13 +12,14 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages.charts import signal_figure
-from app_pages.records import SetToSave, save_panel
+from app_pages.records import save_panel
 from app_pages.rep_view import show_rep_table
 from app_pages.ui import Prescription, header, prescription_picker, summary_block
 from app_pages.uploads import StoredClip, UploadStore
 from vision import report
 from vision.errors import CalfcheckError
 from vision.pipeline import FormChecker
+from vision.records import SetToSave
 from vision.render import render_annotated
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,6 +111,5 @@ if clip_bytes is not None:
     if video is not None:
         d3.download_button("Download annotated video", video, file_name=f"{stem}-annotated.mp4", mime="video/mp4")
     if session.finished_scores:
-        save_panel(
-            SetToSave.from_session(session, clip=clip.path, content_hash=clip.digest), source="upload", key="review"
-        )
+        item = SetToSave.from_analysis(session, clip_name=clip.path.name, content_hash=clip.digest)
+        save_panel(item, source="upload", key="review", clip=clip.path)

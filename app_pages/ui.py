@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from vision.errors import ProtocolError
-from vision.protocols import ExerciseProtocol, Tempo, builtin_protocols
+from vision.protocols import DEFAULT_PROTOCOL, ExerciseProtocol, Tempo, builtin_protocols
 from vision.scoring import BANDS
 from vision.types import LEG_OPTIONS, BandAdvice, Leg, Summary, leg_from_option
 
@@ -16,7 +16,6 @@ ADVICE_TEXT = {
     BandAdvice.EASIER: "Drop to a lighter band until the tempo is under control.",
     BandAdvice.STAY: "Keep this band for now.",
 }
-DEFAULT_PROTOCOL = "band-tempo"
 
 CSS = """
 <style>

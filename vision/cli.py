@@ -30,6 +30,7 @@ from vision.cli_course import (
 )
 from vision.errors import CalfcheckError, UsageError
 from vision.outputs import STDOUT, OutputTarget, shown
+from vision.protocols import DEFAULT_PROTOCOL
 from vision.scoring import BANDS
 from vision.types import LEG_OPTIONS, leg_from_option
 
@@ -58,9 +59,6 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
     return value
-
-
-DEFAULT_PROTOCOL = "band-tempo"
 
 
 def _common(p: argparse.ArgumentParser, protocol_help: str) -> None:
@@ -162,9 +160,9 @@ def cmd_score(args) -> int:
     from vision.console import print_session
 
     targets = _targets(args, "json_out", "csv_out")
-    store = _open_store(args) if args.athlete else None  # a database problem shows before minutes of work
-    if store is not None:
-        _fill_from_prescription(store, args)
+    records = _open_records(args) if args.athlete else None  # a database problem shows before minutes of work
+    if records is not None:
+        _fill_from_prescription(records, args)
     args.protocol = with_tempo(args.protocol or DEFAULT_PROTOCOL, args.tempo)
     checker = _checker(args)
     session = _run_with_progress(checker, args.video)
@@ -174,58 +172,52 @@ def cmd_score(args) -> int:
         targets["json_out"].write(report.to_json(session))
     if "csv_out" in targets:
         targets["csv_out"].write(report.reps_csv(session))
-    if store is not None:
-        with store:
-            _save_scored(store, args, session, Console(stderr=True) if to_stdout else Console())
+    if records is not None:
+        with records:
+            _save_scored(records, args, session, Console(stderr=True) if to_stdout else Console())
     return 0
 
 
-def _open_store(args):
-    from vision.store import Store
+def _open_records(args):
+    from vision.cli_course import find_athlete
+    from vision.records import Records
 
-    store = Store(args.db)
-    store.athlete(args.athlete)  # unknown athlete: one sentence now, not after scoring
-    return store
+    records = Records.open(args.db)
+    try:
+        find_athlete(records, args.athlete)  # unknown athlete: one sentence now, not after scoring
+    except CalfcheckError:
+        records.close()
+        raise
+    return records
 
 
-def _fill_from_prescription(store, args) -> None:
+def _fill_from_prescription(records, args) -> None:
     """``score --athlete`` without ``--protocol``/``--band``: the athlete's own prescription fills them in
     (for the leg asked for, or the one both legs share)."""
     from vision.types import Leg
 
+    athlete = records.athlete(args.athlete)
     legs = [Leg(args.leg)] if args.leg != "auto" else [Leg.LEFT, Leg.RIGHT]
-    found = {(p.protocol, p.band) for leg in legs if (p := store.prescription(args.athlete, leg)) is not None}
+    found = {(p.protocol, p.band) for leg in legs if (p := records.prescription(athlete.id, leg)) is not None}
     if len(found) == 1:
         protocol, band = found.pop()
         args.protocol = args.protocol or protocol
         args.band = args.band or band
 
 
-def _save_scored(store, args, session, console) -> None:
+def _save_scored(records, args, session, console) -> None:
     """File the set in the athlete's record and print the programme's advice for the next session."""
-    from vision.console import print_advice
-    from vision.course import athlete_course
-    from vision.report import settings_key
-    from vision.store.saving import save_session
+    from vision.outputs import file_sha256
+    from vision.records import SetToSave
 
-    name = store.athlete(args.athlete).name
-    saved = save_session(
-        store,
-        name,
-        session,
-        source="cli",
-        clip=args.video,
-        settings=settings_key(args.protocol, args.leg, args.band, args.model),
-        keep_video=args.keep_video,
-        day=args.date,
+    item = SetToSave.from_analysis(
+        session, clip_name=Path(args.video).name, content_hash=file_sha256(args.video), model=args.model
     )
-    if saved.duplicate:
-        console.print(f"already saved for {name} (session {saved.session_id}, set {saved.number}): not saved again")
-    else:
-        console.print(f"saved for {name}: session {saved.session_id}, set {saved.number} ({store.where})")
-    leg_course = athlete_course(store, name).legs[session.leg]
-    if leg_course.advice is not None:
-        print_advice(name, session.leg.value, leg_course.advice, console)
+    video = Path(args.video).read_bytes() if args.keep_video else None
+    outcome = records.save_set(records.athlete(args.athlete).id, item, source="cli", day=args.date, video=video)
+    console.print(outcome.message, markup=False, highlight=False, soft_wrap=True)
+    if outcome.next_session:
+        console.print(outcome.next_session, markup=False, highlight=False, soft_wrap=True)
 
 
 def cmd_trace(args) -> int:

@@ -6,8 +6,8 @@ athlete and, with ``--band``/``--protocol``, a prescription; ``athlete prescribe
 stays in the history); ``athlete show NAME`` prints each leg's prescription, advice and adherence;
 ``history NAME [--leg] [--csv OUT]`` one row per session; ``report NAME --pdf OUT`` the PDF progress
 report. A database problem (locked, read-only, newer, unreachable), an unknown or duplicate athlete:
-one sentence on stderr and exit 1 (``StoreError`` is a ``CalfcheckError``). ``score --athlete`` lives
-in ``vision.cli`` and saves through ``save_scored``.
+one sentence on stderr and exit 1 (``StoreError`` is a ``CalfcheckError``). Everything goes through the
+records service (``vision.records``) as the local user; ``score --athlete`` lives in ``vision.cli``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import argparse
 from datetime import date
 
 from vision.outputs import OutputTarget
+from vision.protocols import DEFAULT_PROTOCOL
 from vision.scoring import BANDS
 from vision.types import Leg
 
@@ -77,7 +78,7 @@ def with_tempo(protocol: str | None, tempo: str | None, default: str | None = No
 
 def _prescription_options(p: argparse.ArgumentParser, required: bool) -> None:
     p.add_argument("--leg", choices=LEG_CHOICES, default="both", help="which leg the prescription is for")
-    p.add_argument("--protocol", default=None if not required else "band-tempo", help="protocol id or .toml file")
+    p.add_argument("--protocol", default=None if not required else DEFAULT_PROTOCOL, help="protocol id or .toml file")
     add_tempo_option(p)
     p.add_argument("--band", choices=BANDS, default=None, help="band colour")
     p.add_argument("--per-week", type=per_week, default=2, help="sessions per week (default 2)")
@@ -118,67 +119,67 @@ def _legs(choice: str) -> list[Leg]:
     return [Leg.LEFT, Leg.RIGHT] if choice == "both" else [Leg(choice)]
 
 
-def _protocol_text(ref: str) -> tuple[str, str | None]:
-    """A protocol reference as (id, TOML text for a therapist's own file, else None); validated."""
-    from pathlib import Path
+def find_athlete(records, name: str):
+    """The athlete called ``name``, or one sentence saying how to see and add athletes."""
+    from vision.records import StoreError
 
-    from vision.protocols import TEMPO_MARK, load_protocol
-
-    protocol = load_protocol(ref)
-    file = ref.rpartition(TEMPO_MARK)[0] if TEMPO_MARK in ref else ref
-    if file.endswith(".toml"):
-        return protocol.id, Path(file).read_text(encoding="utf-8")
-    return protocol.id, None
+    try:
+        return records.athlete(name)
+    except StoreError as exc:
+        raise StoreError(f"{exc}; 'calfcheck athlete list' shows them, 'calfcheck athlete add' adds one") from None
 
 
 def cmd_athlete(args) -> int:
     from rich.console import Console
 
     from vision.console import print_athletes, print_course
-    from vision.course import athlete_course
-    from vision.store import Store
+    from vision.records import Records
 
-    console = Console()
-    with Store(args.db) as store:
+    console = Console(highlight=False)
+    with Records.open(args.db) as records:
         if args.verb == "add":
-            info = store.add_athlete(args.name)
-            console.print(f"added athlete [bold]{info.name}[/] ({store.where})")
+            info = records.add_athlete(args.name)
+            console.print(f"added athlete {info.name} ({records.where})", markup=False)
             if args.band or args.protocol or args.tempo:
-                protocol, toml = _protocol_text(with_tempo(args.protocol, args.tempo, "band-tempo") or "band-tempo")
+                protocol = with_tempo(args.protocol, args.tempo, DEFAULT_PROTOCOL) or DEFAULT_PROTOCOL
                 for leg in _legs(args.leg):
-                    store.prescribe(
-                        info.name, leg, protocol, args.band, sessions_per_week=args.per_week, start=args.start,
-                        changed_by="therapist", reason="first prescription", protocol_toml=toml,
+                    p = records.prescribe(
+                        info.id, leg, protocol, args.band, sessions_per_week=args.per_week, start=args.start,
+                        reason="first prescription",
                     )  # fmt: skip
-                console.print(
-                    f"prescribed {protocol} on {args.band or 'no band'}, {args.per_week}× a week ({args.leg})"
-                )
+                shown_band = args.band or "no band"
+                console.print(f"prescribed {p.protocol} on {shown_band}, {args.per_week}× a week ({args.leg})")
         elif args.verb == "list":
-            print_athletes(store.athletes(), console)
+            print_athletes(records.athletes(), console)
         elif args.verb == "show":
-            print_course(athlete_course(store, args.name), console)
+            print_course(records.course(find_athlete(records, args.name).id), console)
         elif args.verb == "prescribe":
-            protocol, toml = _protocol_text(with_tempo(args.protocol, args.tempo))
+            athlete = find_athlete(records, args.name)
             for leg in _legs(args.leg):
-                store.prescribe(
-                    args.name, leg, protocol, args.band, sessions_per_week=args.per_week, start=args.start,
-                    changed_by="therapist", reason=args.reason, protocol_toml=toml,
+                p = records.prescribe(
+                    athlete.id, leg, with_tempo(args.protocol, args.tempo), args.band,
+                    sessions_per_week=args.per_week, start=args.start, reason=args.reason,
                 )  # fmt: skip
-            console.print(f"{args.name}: now {protocol} on {args.band or 'no band'} ({args.leg})")
+            console.print(f"{athlete.name}: now {p.protocol} on {args.band or 'no band'} ({args.leg})", markup=False)
     return 0
+
+
+def _course(args):
+    from vision.records import Records
+
+    with Records.open(args.db) as records:
+        return records.course(find_athlete(records, args.name).id)
 
 
 def cmd_history(args) -> int:
     from rich.console import Console
 
     from vision.console import print_history
-    from vision.course import HISTORY_COLUMNS, athlete_course, history_rows
+    from vision.records.course import HISTORY_COLUMNS, history_rows
     from vision.report import csv_text
-    from vision.store import Store
 
     target = OutputTarget.prepare(args.csv_out) if args.csv_out else None
-    with Store(args.db) as store:
-        course = athlete_course(store, args.name)
+    course = _course(args)
     rows = history_rows(course, Leg(args.leg) if args.leg else None)
     if target is not None:
         target.write(csv_text(rows, HISTORY_COLUMNS))
@@ -188,19 +189,15 @@ def cmd_history(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from vision.course import athlete_course
     from vision.pdf_report import course_pdf
-    from vision.store import Store
 
     target = OutputTarget.prepare(args.pdf_out)
     if target.path is None:
         from vision.errors import UsageError
 
         raise UsageError("a PDF needs a file name, not '-'")
-    with Store(args.db) as store:
-        course = athlete_course(store, args.name)
-        pdf = course_pdf(course)
-    target.write(pdf)
+    course = _course(args)
+    target.write(course_pdf(course))
     print(f"wrote the progress report of {course.athlete.name} to {args.pdf_out}")
     return 0
 

@@ -45,13 +45,6 @@ def print_session(session: Session, console: Console | None = None) -> None:
         console.print(f"[yellow]! {w}[/]")
 
 
-def print_advice(athlete: str, leg: str, advice, console: Console | None = None) -> None:
-    """The programme's advice for the next session, after a set was saved."""
-    console = console or Console()
-    console.print(f"[bold]next session[/] for {athlete}, {leg} leg: {advice.headline}")
-    console.print(f"  why: {advice.reason}")
-
-
 def print_athletes(athletes, console: Console | None = None) -> None:
     console = console or Console()
     if not athletes:

@@ -3,7 +3,7 @@
 Contract: ``course_pdf(course, generated=None) -> bytes`` lays out one or two A4 pages: the athlete and
 each leg's prescription, the next session with its reason, adherence, the band ladder over time, reps on
 tempo and longest hold per session, left against right, the latest sessions' table and the therapist's
-notes. Pure layout: the figures come from ``vision.course``; nothing is read from disk or the network
+notes. Pure layout: the figures come from ``vision.records.course``; nothing is read from disk or the network
 (ReportLab's built-in Helvetica needs no font files).
 """
 
@@ -22,7 +22,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from vision.course import Course, LegCourse, history_rows
+from vision.records.course import Course, LegCourse, history_rows
 from vision.types import Leg
 
 BAND_COLOURS = {

@@ -29,6 +29,8 @@ from vision.errors import ProtocolError
 from vision.protocol_schema import validate
 from vision.types import Phase, ProtocolKind, SignalKind
 
+DEFAULT_PROTOCOL = "band-tempo"  # the seated band exercise, push 1 s, hold 2 s, return 3 s
+
 PROTOCOL_DIR = Path(__file__).resolve().parent / "protocols"
 MOVING_PHASES = (Phase.CONCENTRIC, Phase.HOLD, Phase.ECCENTRIC)
 TEMPO_MARK = "@"  # protocol reference @ tempo: band-tempo@3-0-3

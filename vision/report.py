@@ -36,11 +36,6 @@ REP_COLUMNS = [
 ]
 
 
-def settings_key(protocol: str, leg: str, band: str | None, model: str | None = None) -> str:
-    """What a result depends on besides the clip: the same clip under the same key scores the same."""
-    return f"{protocol}|{leg}|{band or ''}|{model or ''}"
-
-
 def _r(x: float, nd: int = 2) -> float | None:
     return None if x is None or not np.isfinite(x) else round(float(x), nd)
 

@@ -30,11 +30,11 @@ from vision.batch.progress import BatchProgress
 from vision.batch.records import AthleteRecords
 from vision.batch.runners import run_local
 from vision.batch.tables import TABLE_NAMES, check_tables_are_ours, write_tables
-from vision.batch.worker import LANDMARKS_KEY, score_clip
+from vision.batch.worker import RECORD_KEY, score_clip
 from vision.batch.workers import plan_workers
 from vision.errors import OutputError, ProtocolError, UsageError
 from vision.outputs import probe_folder, write_atomic
-from vision.protocols import load_protocol
+from vision.protocols import DEFAULT_PROTOCOL, load_protocol
 
 __all__ = ["BatchResult", "ClipJob", "collect_jobs", "run_batch", "score_clip", "TABLE_NAMES"]
 
@@ -53,7 +53,7 @@ def run_batch(
     inputs: list[str],
     out: str | os.PathLike,
     *,
-    protocol: str = "band-tempo",
+    protocol: str = DEFAULT_PROTOCOL,
     workers: int | None = None,
     resume: bool = False,
     ray_address: str | None = None,
@@ -88,10 +88,10 @@ def run_batch(
     progress = BatchProgress(len(todo), quiet)
 
     def on_result(job: ClipJob, result: dict) -> None:
-        landmarks = result.pop(LANDMARKS_KEY, None)
+        item = result.pop(RECORD_KEY, None)
         _write_result(out, job, result)
-        if records is not None:
-            records.save(job, result, landmarks, notes)
+        if records is not None and item is not None:
+            records.save(job, item, notes)
         progress.done(result)
 
     try:

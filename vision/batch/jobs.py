@@ -30,7 +30,7 @@ from pathlib import Path
 
 from vision.errors import UsageError
 from vision.outputs import file_sha256, shown
-from vision.report import SCHEMA, settings_key
+from vision.report import SCHEMA
 
 VIDEO_EXTENSIONS = {".mp4", ".mov", ".avi", ".webm", ".mkv", ".m4v", ".3gp", ".mts"}
 # Not videos, but what people drop into a clips folder by mistake: they get a row that says so.
@@ -53,8 +53,10 @@ class ClipJob:
     day: str | None = None  # ISO date of the training, when the manifest says
     keep_landmarks: bool = False  # the result carries the landmarks, for saving to the athlete's record
 
-    def settings_key(self) -> str:
-        return settings_key(self.protocol, self.leg, self.band, self.model)
+    def options_key(self) -> str:
+        """The options this clip is scored with, as asked (``--resume`` compares it); the athlete's record
+        has its own key, of what the options resolved to (``vision.records.set_key``)."""
+        return f"{self.protocol}|{self.leg}|{self.band or ''}|{self.model or ''}"
 
 
 def _clips_under(folder: Path) -> list[Path]:
@@ -242,7 +244,7 @@ def already_done(job: ClipJob, out: Path) -> bool:
         prev = read_result(out / job.result_name)
     except UsageError:
         return False
-    if prev is None or prev.get("settings") != job.settings_key():
+    if prev is None or prev.get("settings") != job.options_key():
         return False
     try:
         return prev.get("input_sha256") == file_sha256(job.path)

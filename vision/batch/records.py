@@ -1,10 +1,11 @@
-"""Saving a batch's scored clips into athletes' records (the database), from the driver process.
+"""Saving a batch's scored clips into athletes' records, from the driver process, through the records
+service.
 
 Contract: ``AthleteRecords.open(jobs, db)`` returns None when no job names an athlete; otherwise it opens
-the database and checks every named athlete exists, raising ``StoreError`` (one sentence) before any clip
-is scored. ``save(job, result, landmarks, notes)`` files an ``ok`` result with its landmarks; a save that
-fails leaves the clip's JSON in place and adds a sentence to ``notes`` (no patient data in it beyond the
-clip's file name). The same clip with the same settings is stored once, so ``--resume`` never saves twice.
+the records and checks every named athlete exists, raising ``StoreError`` (one sentence) before any clip
+is scored. ``save(job, item, notes)`` files the set a worker built (``SetToSave``); a save that fails leaves
+the clip's JSON in place and adds a sentence to ``notes`` (no patient data in it beyond the clip's file
+name). The same clip with the same settings is stored once, so ``--resume`` never saves twice.
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ from datetime import date
 from pathlib import Path
 
 from vision.batch.jobs import ClipJob
+from vision.cli_course import find_athlete
 from vision.outputs import shown
-from vision.store.database import StoreError
-from vision.store.repository import Store
+from vision.records import Records, SetToSave, StoreError
 
 
 class AthleteRecords:
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, records: Records, athlete_ids: dict[str, int]) -> None:
+        self.records = records
+        self.athlete_ids = athlete_ids
         self.saved = 0
 
     @classmethod
@@ -28,38 +30,23 @@ class AthleteRecords:
         names = sorted({j.athlete for j in jobs if j.athlete})
         if not names:
             return None
-        store = Store(db)
+        records = Records.open(db)
         try:
-            for name in names:
-                store.athlete(name)
+            ids = {name: find_athlete(records, name).id for name in names}
         except StoreError:
-            store.close()
+            records.close()
             raise
-        return cls(store)
+        return cls(records, ids)
 
-    def save(self, job: ClipJob, result: dict, landmarks: bytes | None, notes: list[str]) -> None:
-        if result.get("status") != "ok" or not job.athlete:
+    def save(self, job: ClipJob, item: SetToSave, notes: list[str]) -> None:
+        if not job.athlete:
             return
         try:
-            self.store.save_set(
-                job.athlete,
-                {k: v for k, v in result.items() if k in _REPORT_KEYS},
-                clip_name=Path(job.path).name,
-                content_hash=result.get("input_sha256") or "",
-                settings=job.settings_key(),
-                source="batch",
-                landmarks=landmarks,
-                day=date.fromisoformat(job.day) if job.day else None,
-            )
+            day = date.fromisoformat(job.day) if job.day else None
+            self.records.save_set(self.athlete_ids[job.athlete], item, source="batch", day=day)
             self.saved += 1
         except StoreError as exc:
             notes.append(f"{shown(Path(job.path).name)} was scored but not saved to the athlete's record: {exc}")
 
     def close(self) -> None:
-        self.store.close()
-
-
-_REPORT_KEYS = {
-    "schema", "source", "protocol", "signal", "leg", "band", "duration_s", "fps", "prescription", "reps",
-    "summary", "quality",
-}  # fmt: skip
+        self.records.close()

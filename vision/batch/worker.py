@@ -3,8 +3,9 @@
 Contract: ``score_clip(job) -> dict`` never raises for a bad clip: the error becomes the result
 (``status: error`` and a one-line message). The dict is the ``calfcheck.score/1`` report plus ``status``,
 ``path``, ``input_path`` (absolute: the clip this result belongs to), ``athlete``, ``settings``,
-``input_sha256``, ``frames`` and ``seconds``; for a job with ``keep_landmarks``, also the compressed
-landmarks under ``LANDMARKS_KEY`` (never written to the JSON). It writes nothing: the driver writes every
+``input_sha256``, ``frames`` and ``seconds``; for a job with an athlete (``keep_landmarks``), also the set
+as the athlete's record keeps it (``vision.records.SetToSave``) under ``RECORD_KEY`` (never written to the
+JSON). It writes nothing: the driver writes every
 file and saves to the database.
 """
 
@@ -22,7 +23,7 @@ from vision.report import SCHEMA
 from vision.scoring import BANDS
 from vision.types import leg_from_option
 
-LANDMARKS_KEY = "_landmarks"
+RECORD_KEY = "_record"
 
 
 def score_clip(job: ClipJob) -> dict:
@@ -38,7 +39,7 @@ def score_clip(job: ClipJob) -> dict:
         "input_path": os.path.abspath(job.path),
         "athlete": job.athlete,
         "protocol": job.protocol,
-        "settings": job.settings_key(),
+        "settings": job.options_key(),
     }
     try:
         with contextlib.suppress(OSError):  # unreadable: scoring below says why, in the user's words
@@ -53,9 +54,11 @@ def score_clip(job: ClipJob) -> dict:
         session = checker.run_video(job.path)
         result = {**base, **session_to_dict(session), "status": "ok", "frames": len(session.track)}
         if job.keep_landmarks:  # for the athlete's record; the driver takes it out before writing the JSON
-            from vision.store.landmarks import pack
+            from vision.records import SetToSave
 
-            result[LANDMARKS_KEY] = pack(session.track)
+            result[RECORD_KEY] = SetToSave.from_analysis(
+                session, clip_name=Path(job.path).name, content_hash=base.get("input_sha256"), model=job.model
+            )
     except CalfcheckError as exc:
         result = {**base, "status": "error", "error": str(exc), "frames": 0}
     except OSError as exc:

@@ -163,8 +163,21 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         )
     if found == script.get_current_head() and revision == "head":
         return
-    with writer(engine).begin() as conn:
-        command.upgrade(_alembic_config(conn), revision)
+    sqlite = engine.url.get_backend_name() == "sqlite"
+    with writer(engine).connect() as conn:
+        if sqlite:
+            # A migration that rebuilds a table (SQLite cannot alter a constraint in place) drops the old
+            # one: with foreign keys on, ON DELETE CASCADE would empty every child table with it. SQLite's
+            # own procedure: keys off outside the transaction, rebuild, check, commit (sqlite.org/lang_altertable).
+            conn.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                command.upgrade(_alembic_config(conn), revision)
+                if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first() is not None:
+                    raise StoreError("upgrading the database would break its links between tables; nothing was changed")
+        finally:
+            if sqlite:
+                conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
     if engine.url.get_backend_name() == "sqlite" and engine.url.database not in (None, "", ":memory:"):
         raw = engine.raw_connection()  # outside any transaction: SQLite cannot change journal mode inside one
         try:

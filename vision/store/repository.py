@@ -1,129 +1,48 @@
-"""The product's memory: athletes, prescriptions, sessions, sets, reps, notes, read and written safely.
+"""The product's memory: athletes, prescriptions, training sessions, sets, reps and notes, read and written
+safely. Tables and transactions only: no report parsing, no programme, no policy, no command names.
 
-Contract: ``Store(url)`` opens (and migrates) the database. Every method is one transaction: it
-commits whole or leaves nothing (a crash or Ctrl-C mid-save included). Methods return plain frozen
-dataclasses (``AthleteInfo``, ``PrescriptionInfo``, ``SessionInfo``, ``SetInfo``), never ORM objects, and
-raise ``StoreError`` with one sentence for anything a user can cause (unknown or duplicate athlete, a
-locked, read-only or unreachable database).
+Contract: ``Store(url)`` opens (and migrates) the database. Every method is one transaction: it commits
+whole or leaves nothing (a crash or Ctrl-C mid-save included). Athletes are addressed by id; a name is what
+people see, found through ``find_athlete`` by its folded key (``names.name_key``). Methods take and return
+the plain frozen dataclasses of ``rows``, never ORM objects, and raise ``StoreError`` with one sentence for
+anything a user can cause (unknown or duplicate athlete, a locked, read-only or unreachable database).
 
-Saving: ``save_set`` files a scored set (a ``calfcheck.score/1`` report, optionally its landmarks) under
-the athlete's session for that day, leg, protocol and band, creating the session if needed. The same
-clip (content hash) with the same settings is saved once: a second save returns the first
-(``SavedSet.duplicate``). Saves for one athlete are serialised (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL:
-the athlete's row is locked), so two processes saving at once lose nothing and split no session.
+Saving: ``save_set(athlete_id, NewSet, day=..., performed_at=...)`` files the set under the athlete's
+training session for that day, leg, protocol and band, creating the session if needed. The same clip
+(content hash) with the same settings is one set whatever day it is saved on: a second save writes nothing
+and returns where the first is (``SavedSet.duplicate``). Saves for one athlete are serialised (SQLite:
+``BEGIN IMMEDIATE``; PostgreSQL: the athlete's row is locked), so two processes saving at once lose
+nothing and split no session.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import selectinload
 
-from vision.progression import SessionResult, SetResult
-from vision.report import SCHEMA
 from vision.store.database import BUSY_TIMEOUT_S, StoreError, connect, database_url, describe_url, translate, writer
-from vision.store.schema import Athlete, Note, Prescription, RepRow, ScoredSet, TrainingSession
+from vision.store.names import display_name, name_key
+from vision.store.rows import (
+    AthleteInfo,
+    NewSet,
+    NoteInfo,
+    PrescriptionInfo,
+    SavedSet,
+    SetInfo,
+    TrainingSessionInfo,
+)
+from vision.store.schema import AthleteRow, NoteRow, PrescriptionRow, RepRow, SetRow, TrainingSessionRow
 from vision.types import Leg, ProtocolKind
 
 T = TypeVar("T")
 SOURCES = ("live", "upload", "batch", "cli")
-MAX_NAME = 120
-
-
-@dataclass(frozen=True)
-class AthleteInfo:
-    id: int
-    name: str
-    created_at: datetime
-    sessions: int
-    last_day: date | None
-
-
-@dataclass(frozen=True)
-class PrescriptionInfo:
-    id: int
-    leg: Leg
-    protocol: str
-    protocol_toml: str | None
-    band: str | None
-    sessions_per_week: int
-    start_date: date
-    changed_at: datetime
-    changed_by: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class SetInfo:
-    id: int
-    number: int
-    clip_name: str
-    content_hash: str
-    settings: str
-    report: dict
-    has_landmarks: bool
-    has_video: bool
-
-
-@dataclass(frozen=True)
-class NoteInfo:
-    written_at: datetime
-    author: str
-    text: str
-
-
-@dataclass(frozen=True)
-class SessionInfo:
-    id: int
-    athlete: str
-    day: date
-    performed_at: datetime
-    source: str
-    protocol: str
-    kind: ProtocolKind
-    leg: Leg
-    band: str | None
-    reviewed: bool
-    sets: tuple[SetInfo, ...]
-    notes: tuple[NoteInfo, ...]
-
-    @property
-    def result(self) -> SessionResult:
-        """The figures the programme reads (``vision.progression``)."""
-        return SessionResult(
-            self.day,
-            self.protocol,
-            self.kind,
-            self.leg,
-            self.band,
-            tuple(SetResult.from_report(s.report) for s in self.sets),
-        )
-
-
-@dataclass(frozen=True)
-class SavedSet:
-    session_id: int
-    set_id: int
-    number: int
-    duplicate: bool  # this clip with these settings was already saved: nothing new was written
-
-
-def clean_name(name: str) -> str:
-    text = " ".join((name or "").split())
-    if not text:
-        raise StoreError("an athlete needs a name")
-    if len(text) > MAX_NAME:
-        raise StoreError(f"an athlete's name may have at most {MAX_NAME} characters")
-    if any(not ch.isprintable() for ch in text):
-        raise StoreError("an athlete's name may not contain control characters")
-    return text
 
 
 def _utc(moment: datetime | None) -> datetime:
@@ -159,9 +78,9 @@ class Store:
     # --- transactions -------------------------------------------------------------------------------
 
     @contextmanager
-    def _tx(self, write: bool) -> Iterator[Session]:
+    def _tx(self, write: bool) -> Iterator[OrmSession]:
         try:
-            with Session(writer(self.engine) if write else self.engine, expire_on_commit=False) as s, s.begin():
+            with OrmSession(writer(self.engine) if write else self.engine, expire_on_commit=False) as s, s.begin():
                 yield s
         except StoreError:
             raise
@@ -170,36 +89,32 @@ class Store:
         except (DBAPIError, SQLAlchemyError) as exc:
             raise translate(exc, self.url) from None
 
-    def _read(self, fn: Callable[[Session], T]) -> T:
+    def _read(self, fn: Callable[[OrmSession], T]) -> T:
         with self._tx(write=False) as s:
             return fn(s)
 
-    def _write(self, fn: Callable[[Session], T]) -> T:
+    def _write(self, fn: Callable[[OrmSession], T]) -> T:
         with self._tx(write=True) as s:
             return fn(s)
 
     # --- athletes -----------------------------------------------------------------------------------
 
-    def _athlete(self, s: Session, name: str, lock: bool = False) -> Athlete:
-        wanted = clean_name(name)
-        query = select(Athlete).where(func.lower(Athlete.name) == wanted.lower())
-        if lock:
-            query = query.with_for_update()
-        found = s.scalars(query).first()
-        if found is None:  # other patients' names are not listed: messages end up in logs
-            raise StoreError(
-                f"no athlete called '{wanted}'; 'calfcheck athlete list' shows them, 'calfcheck athlete add' adds one"
-            )
+    @staticmethod
+    def _athlete_row(s: OrmSession, athlete_id: int, lock: bool = False) -> AthleteRow:
+        query = select(AthleteRow).where(AthleteRow.id == athlete_id)
+        found = s.scalars(query.with_for_update() if lock else query).first()
+        if found is None:
+            raise StoreError(f"there is no athlete with id {athlete_id}")
         return found
 
     def add_athlete(self, name: str) -> AthleteInfo:
-        wanted = clean_name(name)
+        shown, key = display_name(name), name_key(name)
 
-        def add(s: Session) -> AthleteInfo:
-            clash = s.scalars(select(Athlete).where(func.lower(Athlete.name) == wanted.lower())).first()
+        def add(s: OrmSession) -> AthleteInfo:
+            clash = s.scalars(select(AthleteRow).where(AthleteRow.name_key == key)).first()
             if clash is not None:
                 raise StoreError(f"there is already an athlete called '{clash.name}'")
-            athlete = Athlete(name=wanted, created_at=datetime.now(UTC))
+            athlete = AthleteRow(name=shown, name_key=key, created_at=datetime.now(UTC))
             s.add(athlete)
             s.flush()
             return AthleteInfo(athlete.id, athlete.name, athlete.created_at, 0, None)
@@ -207,51 +122,55 @@ class Store:
         try:
             return self._write(add)
         except IntegrityError:  # another process added the same name a moment ago
-            raise StoreError(f"there is already an athlete called '{wanted}'") from None
+            raise StoreError(f"there is already an athlete called '{shown}'") from None
+
+    def _athlete_infos(self, s: OrmSession, *conditions) -> list[AthleteInfo]:
+        rows = s.execute(
+            select(AthleteRow, func.count(TrainingSessionRow.id), func.max(TrainingSessionRow.day))
+            .outerjoin(TrainingSessionRow)
+            .where(*conditions)
+            .group_by(AthleteRow.id)
+            .order_by(AthleteRow.name_key)
+        ).all()
+        return [AthleteInfo(a.id, a.name, _aware(a.created_at), n, last) for a, n, last in rows]
 
     def athletes(self) -> list[AthleteInfo]:
-        def read(s: Session) -> list[AthleteInfo]:
-            rows = s.execute(
-                select(Athlete, func.count(TrainingSession.id), func.max(TrainingSession.day))
-                .outerjoin(TrainingSession)
-                .group_by(Athlete.id)
-                .order_by(func.lower(Athlete.name))
-            ).all()
-            return [AthleteInfo(a.id, a.name, _aware(a.created_at), n, last) for a, n, last in rows]
+        return self._read(self._athlete_infos)
 
-        return self._read(read)
+    def find_athlete(self, name: str) -> AthleteInfo | None:
+        """The athlete whose name folds to the same key as ``name``, or None."""
+        key = name_key(name)
+        found = self._read(lambda s: self._athlete_infos(s, AthleteRow.name_key == key))
+        return found[0] if found else None
 
-    def athlete(self, name: str) -> AthleteInfo:
-        wanted = clean_name(name)
-        for a in self.athletes():
-            if a.name.lower() == wanted.lower():
-                return a
-        return self._read(lambda s: self._athlete(s, wanted))  # raises the "no athlete" sentence
+    def athlete(self, athlete_id: int) -> AthleteInfo:
+        found = self._read(lambda s: self._athlete_infos(s, AthleteRow.id == athlete_id))
+        if not found:
+            raise StoreError(f"there is no athlete with id {athlete_id}")
+        return found[0]
 
     # --- prescriptions ------------------------------------------------------------------------------
 
     def prescribe(
         self,
-        name: str,
+        athlete_id: int,
         leg: Leg,
         protocol: str,
         band: str | None,
         *,
-        sessions_per_week: int = 2,
-        start: date | None = None,
-        changed_by: str = "therapist",
-        reason: str = "",
+        sessions_per_week: int,
+        start: date | None,
+        changed_by: str,
+        reason: str,
         protocol_toml: str | None = None,
         at: datetime | None = None,
     ) -> PrescriptionInfo:
         """A new prescription for one leg; the old one stays in the history."""
-        if not 1 <= sessions_per_week <= 14:
-            raise StoreError("sessions per week must be from 1 to 14")
 
-        def add(s: Session) -> PrescriptionInfo:
-            athlete = self._athlete(s, name, lock=True)
+        def add(s: OrmSession) -> PrescriptionInfo:
+            athlete = self._athlete_row(s, athlete_id, lock=True)
             moment = _utc(at)
-            row = Prescription(
+            row = PrescriptionRow(
                 athlete_id=athlete.id,
                 leg=Leg(leg).value,
                 protocol=protocol,
@@ -260,7 +179,7 @@ class Store:
                 sessions_per_week=sessions_per_week,
                 start_date=start or moment.astimezone().date(),
                 changed_at=moment,
-                changed_by=changed_by,
+                changed_by=changed_by[:40],
                 reason=reason,
             )
             s.add(row)
@@ -269,82 +188,58 @@ class Store:
 
         return self._write(add)
 
-    def prescription(self, name: str, leg: Leg) -> PrescriptionInfo | None:
-        history = self.prescription_history(name, leg)
-        return history[-1] if history else None
-
-    def prescription_history(self, name: str, leg: Leg | None = None) -> list[PrescriptionInfo]:
-        def read(s: Session) -> list[PrescriptionInfo]:
-            athlete = self._athlete(s, name)
-            query = select(Prescription).where(Prescription.athlete_id == athlete.id)
+    def prescription_history(self, athlete_id: int, leg: Leg | None = None) -> list[PrescriptionInfo]:
+        def read(s: OrmSession) -> list[PrescriptionInfo]:
+            athlete = self._athlete_row(s, athlete_id)
+            query = select(PrescriptionRow).where(PrescriptionRow.athlete_id == athlete.id)
             if leg is not None:
-                query = query.where(Prescription.leg == Leg(leg).value)
-            return [_prescription_info(p) for p in s.scalars(query.order_by(Prescription.changed_at, Prescription.id))]
+                query = query.where(PrescriptionRow.leg == Leg(leg).value)
+            order = (PrescriptionRow.changed_at, PrescriptionRow.id)
+            return [_prescription_info(p) for p in s.scalars(query.order_by(*order))]
 
         return self._read(read)
 
-    # --- sessions -----------------------------------------------------------------------------------
+    # --- sets ---------------------------------------------------------------------------------------
 
     def save_set(
-        self,
-        name: str,
-        report: dict,
-        *,
-        clip_name: str,
-        content_hash: str,
-        settings: str,
-        source: str,
-        landmarks: bytes | None = None,
-        video: bytes | None = None,
-        performed_at: datetime | None = None,
-        day: date | None = None,
+        self, athlete_id: int, new: NewSet, *, day: date | None = None, performed_at: datetime | None = None
     ) -> SavedSet:
         """File one scored set in the athlete's record (see the module docstring)."""
-        if report.get("schema") != SCHEMA or "summary" not in report:
-            raise StoreError("only a calfcheck.score/1 report can be saved")
-        quality = report.get("quality") or {}
-        if quality.get("reliable") is False:
-            # A recording the pose model could not follow says nothing about the athlete: saved, it would
-            # read as a failed session and could move them down a band.
-            why = "; ".join(quality.get("warnings") or []) or "the working leg was not reliably in view"
-            raise StoreError(f"not saved, because this clip cannot be judged: {why}")
-        if source not in SOURCES:
-            raise StoreError(f"unknown source '{source}'; use one of {', '.join(SOURCES)}")
+        if new.source not in SOURCES:
+            raise StoreError(f"unknown source '{new.source}'; use one of {', '.join(SOURCES)}")
         moment = _utc(performed_at)
         day = day or moment.astimezone().date()
 
-        def save(s: Session) -> SavedSet:
-            athlete = self._athlete(s, name, lock=True)  # serialises this athlete's saves on PostgreSQL
+        def save(s: OrmSession) -> SavedSet:
+            athlete = self._athlete_row(s, athlete_id, lock=True)  # serialises this athlete's saves on PostgreSQL
             same = s.scalars(
-                select(ScoredSet).where(
-                    ScoredSet.athlete_id == athlete.id,
-                    ScoredSet.content_hash == content_hash,
-                    ScoredSet.settings == settings,
+                select(SetRow).where(
+                    SetRow.athlete_id == athlete.id,
+                    SetRow.content_hash == new.content_hash,
+                    SetRow.settings == new.settings,
                 )
             ).first()
             if same is not None:
-                return SavedSet(same.session_id, same.id, same.number, duplicate=True)
+                return SavedSet(same.session_id, same.id, same.number, same.session.day, duplicate=True)
             session = s.scalars(
-                select(TrainingSession).where(
-                    TrainingSession.athlete_id == athlete.id,
-                    TrainingSession.day == day,
-                    TrainingSession.leg == report["leg"],
-                    TrainingSession.protocol == report["protocol"],
-                    TrainingSession.band.is_(None)
-                    if report["band"] is None
-                    else TrainingSession.band == report["band"],
+                select(TrainingSessionRow).where(
+                    TrainingSessionRow.athlete_id == athlete.id,
+                    TrainingSessionRow.day == day,
+                    TrainingSessionRow.leg == Leg(new.leg).value,
+                    TrainingSessionRow.protocol == new.protocol,
+                    TrainingSessionRow.band.is_(None) if new.band is None else TrainingSessionRow.band == new.band,
                 )
             ).first()
             if session is None:
-                session = TrainingSession(
+                session = TrainingSessionRow(
                     athlete_id=athlete.id,
                     day=day,
                     performed_at=moment,
-                    source=source,
-                    protocol=report["protocol"],
-                    kind=report["prescription"]["kind"],
-                    leg=report["leg"],
-                    band=report["band"],
+                    source=new.source,
+                    protocol=new.protocol,
+                    kind=ProtocolKind(new.kind).value,
+                    leg=Leg(new.leg).value,
+                    band=new.band,
                     reviewed=False,
                 )
                 s.add(session)
@@ -352,45 +247,43 @@ class Store:
             else:
                 session.reviewed = False  # a new set since the therapist looked: back in the queue
                 session.reviewed_at = None
-            number = 1 + (s.scalar(select(func.max(ScoredSet.number)).where(ScoredSet.session_id == session.id)) or 0)
-            summary = report["summary"]
-            finished = [r for r in report["reps"] if not r.get("incomplete")]
-            row = ScoredSet(
+            number = 1 + (s.scalar(select(func.max(SetRow.number)).where(SetRow.session_id == session.id)) or 0)
+            row = SetRow(
                 session_id=session.id,
                 athlete_id=athlete.id,
                 number=number,
                 saved_at=datetime.now(UTC),
-                clip_name=clip_name[:255],
-                content_hash=content_hash,
-                settings=settings[:400],
-                report_json=json.dumps(report, allow_nan=False),
-                landmarks=landmarks,
-                video=video,
-                rep_count=summary["rep_count"],
-                reps_on_tempo=sum(1 for r in finished if not r["faults"]),
-                longest_hold_s=float(summary["longest_hold_s"] or 0.0),
-                mean_score=summary["mean_score"],
-                fatigue=bool(summary["fatigue"]),
+                clip_name=new.clip_name[:255],
+                content_hash=new.content_hash,
+                settings=new.settings[:400],
+                report_json=new.report_json,
+                landmarks=new.landmarks,
+                video=new.video,
+                rep_count=new.rep_count,
+                reps_on_tempo=new.reps_on_tempo,
+                longest_hold_s=new.longest_hold_s,
+                mean_score=new.mean_score,
+                fatigue=new.fatigue,
             )
             row.reps = [
                 RepRow(
-                    number=r["index"],
-                    start_s=r["start_s"],
-                    end_s=r["end_s"],
-                    concentric_s=r["concentric_s"],
-                    hold_s=r["hold_s"],
-                    eccentric_s=r["eccentric_s"],
-                    peak_deg=r["peak_deg"],
-                    rom_deg=r["rom_deg"],
-                    score=r["score"],
-                    faults=";".join(r["faults"]),
-                    incomplete=bool(r.get("incomplete")),
+                    number=r.number,
+                    start_s=r.start_s,
+                    end_s=r.end_s,
+                    concentric_s=r.concentric_s,
+                    hold_s=r.hold_s,
+                    eccentric_s=r.eccentric_s,
+                    peak_deg=r.peak_deg,
+                    rom_deg=r.rom_deg,
+                    score=r.score,
+                    faults=";".join(r.faults),
+                    incomplete=r.incomplete,
                 )
-                for r in report["reps"]
+                for r in new.reps
             ]
             s.add(row)
             s.flush()
-            return SavedSet(session.id, row.id, number, duplicate=False)
+            return SavedSet(session.id, row.id, number, day, duplicate=False)
 
         try:
             return self._write(save)
@@ -398,60 +291,61 @@ class Store:
             # PostgreSQL: another process saved this very clip between our check and our insert.
             return self._write(save)
 
-    def sessions(self, name: str, leg: Leg | None = None) -> list[SessionInfo]:
-        """The athlete's sessions, oldest first."""
+    def sessions(self, athlete_id: int, leg: Leg | None = None) -> list[TrainingSessionInfo]:
+        """The athlete's training sessions, oldest first."""
 
-        def read(s: Session) -> list[SessionInfo]:
-            athlete = self._athlete(s, name)
-            query = _session_query().where(TrainingSession.athlete_id == athlete.id)
+        def read(s: OrmSession) -> list[TrainingSessionInfo]:
+            athlete = self._athlete_row(s, athlete_id)
+            query = _session_query().where(TrainingSessionRow.athlete_id == athlete.id)
             if leg is not None:
-                query = query.where(TrainingSession.leg == Leg(leg).value)
-            rows = s.scalars(query.order_by(TrainingSession.day, TrainingSession.id)).all()
+                query = query.where(TrainingSessionRow.leg == Leg(leg).value)
+            rows = s.scalars(query.order_by(TrainingSessionRow.day, TrainingSessionRow.id)).all()
             return [_session_info(r) for r in rows]
 
         return self._read(read)
 
-    def session(self, session_id: int) -> SessionInfo:
-        def read(s: Session) -> SessionInfo:
-            row = s.scalars(_session_query().where(TrainingSession.id == session_id)).first()
+    def session(self, session_id: int) -> TrainingSessionInfo:
+        def read(s: OrmSession) -> TrainingSessionInfo:
+            row = s.scalars(_session_query().where(TrainingSessionRow.id == session_id)).first()
             if row is None:
                 raise StoreError(f"there is no session {session_id}")
             return _session_info(row)
 
         return self._read(read)
 
-    def review_queue(self) -> list[SessionInfo]:
-        """Sessions no therapist has reviewed yet, newest training day first."""
+    def landmarks(self, set_id: int) -> bytes | None:
+        return self._read(lambda s: s.scalar(select(SetRow.landmarks).where(SetRow.id == set_id)))
 
-        def read(s: Session) -> list[SessionInfo]:
-            query = _session_query().where(TrainingSession.reviewed.is_(False))
-            newest = (TrainingSession.day.desc(), TrainingSession.performed_at.desc(), TrainingSession.id.desc())
-            rows = s.scalars(query.order_by(*newest)).all()
-            return [_session_info(r) for r in rows]
+    def video(self, set_id: int) -> bytes | None:
+        return self._read(lambda s: s.scalar(select(SetRow.video).where(SetRow.id == set_id)))
+
+    # --- review -------------------------------------------------------------------------------------
+
+    def review_queue(self) -> list[TrainingSessionInfo]:
+        """Training sessions no therapist has reviewed yet, newest training day first."""
+
+        def read(s: OrmSession) -> list[TrainingSessionInfo]:
+            query = _session_query().where(TrainingSessionRow.reviewed.is_(False))
+            newest = (
+                TrainingSessionRow.day.desc(),
+                TrainingSessionRow.performed_at.desc(),
+                TrainingSessionRow.id.desc(),
+            )
+            return [_session_info(r) for r in s.scalars(query.order_by(*newest)).all()]
 
         return self._read(read)
 
-    def landmarks(self, set_id: int) -> bytes | None:
-        return self._read(lambda s: s.scalar(select(ScoredSet.landmarks).where(ScoredSet.id == set_id)))
-
-    def video(self, set_id: int) -> bytes | None:
-        return self._read(lambda s: s.scalar(select(ScoredSet.video).where(ScoredSet.id == set_id)))
-
-    def add_note(self, session_id: int, text: str, author: str = "therapist") -> None:
-        text = (text or "").strip()
-        if not text:
-            raise StoreError("a note needs some text")
-
-        def add(s: Session) -> None:
-            if s.get(TrainingSession, session_id) is None:
+    def add_note(self, session_id: int, text: str, author: str) -> None:
+        def add(s: OrmSession) -> None:
+            if s.get(TrainingSessionRow, session_id) is None:
                 raise StoreError(f"there is no session {session_id}")
-            s.add(Note(session_id=session_id, written_at=datetime.now(UTC), author=author[:120], text=text))
+            s.add(NoteRow(session_id=session_id, written_at=datetime.now(UTC), author=author[:120], text=text))
 
         self._write(add)
 
     def mark_reviewed(self, session_id: int, reviewed: bool = True) -> None:
-        def mark(s: Session) -> None:
-            row = s.get(TrainingSession, session_id)
+        def mark(s: OrmSession) -> None:
+            row = s.get(TrainingSessionRow, session_id)
             if row is None:
                 raise StoreError(f"there is no session {session_id}")
             row.reviewed = reviewed
@@ -461,14 +355,17 @@ class Store:
 
 
 def _session_query():
-    return select(TrainingSession).options(
-        selectinload(TrainingSession.sets), selectinload(TrainingSession.notes), selectinload(TrainingSession.athlete)
+    return select(TrainingSessionRow).options(
+        selectinload(TrainingSessionRow.sets),
+        selectinload(TrainingSessionRow.notes),
+        selectinload(TrainingSessionRow.athlete),
     )
 
 
-def _prescription_info(p: Prescription) -> PrescriptionInfo:
+def _prescription_info(p: PrescriptionRow) -> PrescriptionInfo:
     return PrescriptionInfo(
         p.id,
+        p.athlete_id,
         Leg(p.leg),
         p.protocol,
         p.protocol_toml,
@@ -481,9 +378,10 @@ def _prescription_info(p: Prescription) -> PrescriptionInfo:
     )
 
 
-def _session_info(r: TrainingSession) -> SessionInfo:
-    return SessionInfo(
+def _session_info(r: TrainingSessionRow) -> TrainingSessionInfo:
+    return TrainingSessionInfo(
         id=r.id,
+        athlete_id=r.athlete_id,
         athlete=r.athlete.name,
         day=r.day,
         performed_at=_aware(r.performed_at),
@@ -500,7 +398,8 @@ def _session_info(r: TrainingSession) -> SessionInfo:
                 x.clip_name,
                 x.content_hash,
                 x.settings,
-                json.loads(x.report_json),
+                x.report_json,
+                x.rep_count,
                 bool(x.has_landmarks),
                 bool(x.has_video),
             )

@@ -4,17 +4,18 @@ Contract: these classes describe the schema at the newest migration (``migration
 schema itself is only ever created and changed by Alembic migrations, never by ``create_all``. Times are
 stored in UTC; a session's ``day`` is the athlete's local calendar day of the training.
 
-- ``Athlete``: a person, by unique name.
-- ``Prescription``: one row per change of an athlete's prescription for one leg (the newest row is the
+- ``AthleteRow``: a person: a name people see and a key it is compared by (``names.name_key``), unique.
+- ``PrescriptionRow``: one row per change of an athlete's prescription for one leg (the newest row is the
   current one): protocol id or a custom protocol's TOML text, band, sessions per week, start date, who
-  changed it and why.
-- ``TrainingSession``: one leg's training on one day with one protocol and band; source live/upload/batch/cli;
+  changed it (the actor's name) and why.
+- ``TrainingSessionRow``: one leg's training on one day with one protocol and band; source live/upload/batch/cli;
   therapist's ``reviewed`` flag.
-- ``ScoredSet``: one scored set: the full ``calfcheck.score/1`` report (JSON text), the compressed
+- ``SetRow``: one scored set: the full ``calfcheck.score/1`` report (JSON text), the compressed
   landmarks (so it can be re-scored without video), the clip's name and content hash, the settings key.
-  (athlete, content hash, settings) is unique: the same clip saved twice with the same settings is one set.
+  (athlete, content hash, settings) is unique: the same clip saved twice with the same settings is one set
+  (both computed by ``vision.records.set_key``, never here).
 - ``RepRow``: each rep of a set as a queryable row.
-- ``Note``: a therapist's note on a session.
+- ``NoteRow``: a therapist's note on a session.
 """
 
 from __future__ import annotations
@@ -40,16 +41,18 @@ class Base(DeclarativeBase):
     pass
 
 
-class Athlete(Base):
+class AthleteRow(Base):
     __tablename__ = "athletes"
+    __table_args__ = (UniqueConstraint("name_key", name="uq_athletes_name_key"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)  # as people see it (NFC)
+    name_key: Mapped[str] = mapped_column(String(480))  # as it is compared (store.names)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    prescriptions: Mapped[list[Prescription]] = relationship(back_populates="athlete", order_by="Prescription.id")
-    sessions: Mapped[list[TrainingSession]] = relationship(back_populates="athlete")
+    prescriptions: Mapped[list[PrescriptionRow]] = relationship(back_populates="athlete", order_by="PrescriptionRow.id")
+    sessions: Mapped[list[TrainingSessionRow]] = relationship(back_populates="athlete")
 
 
-class Prescription(Base):
+class PrescriptionRow(Base):
     __tablename__ = "prescriptions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"), index=True)
@@ -60,12 +63,12 @@ class Prescription(Base):
     sessions_per_week: Mapped[int] = mapped_column(Integer)
     start_date: Mapped[date] = mapped_column(Date)
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    changed_by: Mapped[str] = mapped_column(String(40))  # athlete | therapist | calfcheck
+    changed_by: Mapped[str] = mapped_column(String(40))  # who: the actor's name
     reason: Mapped[str] = mapped_column(Text, default="")
-    athlete: Mapped[Athlete] = relationship(back_populates="prescriptions")
+    athlete: Mapped[AthleteRow] = relationship(back_populates="prescriptions")
 
 
-class TrainingSession(Base):
+class TrainingSessionRow(Base):
     __tablename__ = "sessions"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"), index=True)
@@ -78,16 +81,16 @@ class TrainingSession(Base):
     band: Mapped[str | None] = mapped_column(String(16))
     reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    athlete: Mapped[Athlete] = relationship(back_populates="sessions")
-    sets: Mapped[list[ScoredSet]] = relationship(
-        back_populates="session", order_by="ScoredSet.number", cascade="all, delete-orphan"
+    athlete: Mapped[AthleteRow] = relationship(back_populates="sessions")
+    sets: Mapped[list[SetRow]] = relationship(
+        back_populates="session", order_by="SetRow.number", cascade="all, delete-orphan"
     )
-    notes: Mapped[list[Note]] = relationship(
-        back_populates="session", order_by="Note.written_at", cascade="all, delete-orphan"
+    notes: Mapped[list[NoteRow]] = relationship(
+        back_populates="session", order_by="NoteRow.written_at", cascade="all, delete-orphan"
     )
 
 
-class ScoredSet(Base):
+class SetRow(Base):
     __tablename__ = "sets"
     __table_args__ = (UniqueConstraint("athlete_id", "content_hash", "settings", name="uq_sets_clip_settings"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -100,19 +103,19 @@ class ScoredSet(Base):
     settings: Mapped[str] = mapped_column(String(400))
     report_json: Mapped[str] = mapped_column(Text)  # the calfcheck.score/1 report
     # Large: loaded only when asked for (deferred); listings read the has_* flags below instead.
-    landmarks: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # vision.store.landmarks
+    landmarks: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # vision.records.landmarks
     video: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # only when the user asked
     rep_count: Mapped[int] = mapped_column(Integer)
     reps_on_tempo: Mapped[int] = mapped_column(Integer)
     longest_hold_s: Mapped[float] = mapped_column(Float)
     mean_score: Mapped[float | None] = mapped_column(Float)
     fatigue: Mapped[bool] = mapped_column(Boolean)
-    session: Mapped[TrainingSession] = relationship(back_populates="sets")
+    session: Mapped[TrainingSessionRow] = relationship(back_populates="sets")
     reps: Mapped[list[RepRow]] = relationship(order_by="RepRow.number", cascade="all, delete-orphan")
 
 
-ScoredSet.has_landmarks = column_property(ScoredSet.__table__.c.landmarks.is_not(None))
-ScoredSet.has_video = column_property(ScoredSet.__table__.c.video.is_not(None))
+SetRow.has_landmarks = column_property(SetRow.__table__.c.landmarks.is_not(None))
+SetRow.has_video = column_property(SetRow.__table__.c.video.is_not(None))
 
 
 class RepRow(Base):
@@ -132,11 +135,11 @@ class RepRow(Base):
     incomplete: Mapped[bool] = mapped_column(Boolean)
 
 
-class Note(Base):
+class NoteRow(Base):
     __tablename__ = "notes"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("sessions.id", ondelete="CASCADE"), index=True)
     written_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     author: Mapped[str] = mapped_column(String(120))
     text: Mapped[str] = mapped_column(Text)
-    session: Mapped[TrainingSession] = relationship(back_populates="notes")
+    session: Mapped[TrainingSessionRow] = relationship(back_populates="notes")

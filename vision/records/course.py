@@ -1,14 +1,16 @@
 """An athlete's course: the stored sessions read through the programme's rules, per leg.
 
-Contract: ``athlete_course(store, name, rules=None, today=None) -> Course`` gathers, for each leg, the
-current prescription (or, without one, the step of the latest session), every session, the advice for
-the next session with its reason, adherence per ISO week, and the ladder over time; plus left against
-right. ``history_rows(course, leg=None)`` is the one-row-per-session table the CLI, the app and the PDF
-show (``HISTORY_COLUMNS``), each row with the advice as it stood after that session. Reads only.
+Contract: ``build_course(athlete, prescriptions, sessions, rules, today) -> Course`` reads what the records
+service (``vision.records``) fetched: for each leg, the current prescription (or, without one, the step of
+the latest session), every training session with the figures the programme reads (``session_result``), the
+advice for the next session with its reason, adherence per ISO week, and the ladder over time; plus left
+against right. ``history_rows(course, leg=None)`` is the one-row-per-session table the CLI, the app and the PDF
+show (``HISTORY_COLUMNS``), each row with the advice as it stood after that session. Pure: no database.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,12 +19,14 @@ from vision.progression import (
     Adherence,
     Advice,
     LegComparison,
+    SessionResult,
+    SetResult,
     Step,
     adherence,
     advise,
     compare_legs,
 )
-from vision.store.repository import AthleteInfo, PrescriptionInfo, SessionInfo, Store
+from vision.store.rows import AthleteInfo, PrescriptionInfo, TrainingSessionInfo
 from vision.types import Leg
 
 HISTORY_COLUMNS = [
@@ -52,12 +56,19 @@ def describe_stall_shares(shares: tuple[float, ...]) -> str:
     return f"{len(shares)} at {where}"
 
 
+def session_result(session: TrainingSessionInfo) -> SessionResult:
+    """A training session's figures as the programme reads them (``vision.progression``)."""
+    sets = tuple(SetResult.from_report(json.loads(s.report_json)) for s in session.sets)
+    return SessionResult(session.day, session.protocol, session.kind, session.leg, session.band, sets)
+
+
 @dataclass(frozen=True)
 class LegCourse:
     leg: Leg
     prescription: PrescriptionInfo | None
     step: Step | None  # what the athlete is on now
-    sessions: tuple[SessionInfo, ...]
+    sessions: tuple[TrainingSessionInfo, ...]
+    results: tuple[SessionResult, ...]  # per session, what the programme reads
     advice: Advice | None  # for the next session; None with no step at all
     advice_after: tuple[Advice, ...]  # per session: the advice as it stood after it
     adherence: Adherence | None
@@ -75,10 +86,14 @@ class Course:
         return [c for c in self.legs.values() if c.step is not None]
 
 
-def _leg_course(store: Store, name: str, leg: Leg, rules: ProgrammeRules, today: date) -> LegCourse:
-    prescription = store.prescription(name, leg)
-    sessions = tuple(store.sessions(name, leg))
-    results = [s.result for s in sessions]
+def _leg_course(
+    leg: Leg,
+    prescription: PrescriptionInfo | None,
+    sessions: tuple[TrainingSessionInfo, ...],
+    rules: ProgrammeRules,
+    today: date,
+) -> LegCourse:
+    results = tuple(session_result(s) for s in sessions)
     advice_after = tuple(advise(results[: i + 1], Step(s.protocol, s.band), rules) for i, s in enumerate(sessions))
     if prescription is not None:
         step = Step(prescription.protocol, prescription.band)
@@ -94,15 +109,23 @@ def _leg_course(store: Store, name: str, leg: Leg, rules: ProgrammeRules, today:
         if sessions:
             start = min(start, sessions[0].day)
         kept = adherence([s.day for s in sessions], per_week, start, today)
-    return LegCourse(leg, prescription, step, sessions, advice, advice_after, kept)
+    return LegCourse(leg, prescription, step, sessions, results, advice, advice_after, kept)
 
 
-def athlete_course(store: Store, name: str, rules: ProgrammeRules | None = None, today: date | None = None) -> Course:
+def build_course(
+    athlete: AthleteInfo,
+    prescriptions: dict[Leg, PrescriptionInfo | None],
+    sessions: dict[Leg, tuple[TrainingSessionInfo, ...]],
+    rules: ProgrammeRules | None = None,
+    today: date | None = None,
+) -> Course:
     rules = rules or load_programme()
     today = today or date.today()
-    athlete = store.athlete(name)
-    legs = {leg: _leg_course(store, athlete.name, leg, rules, today) for leg in (Leg.LEFT, Leg.RIGHT)}
-    results = [s.result for c in legs.values() for s in c.sessions]
+    legs = {
+        leg: _leg_course(leg, prescriptions.get(leg), sessions.get(leg, ()), rules, today)
+        for leg in (Leg.LEFT, Leg.RIGHT)
+    }
+    results = [r for c in legs.values() for r in c.results]
     return Course(athlete, legs, compare_legs(results), rules)
 
 
@@ -111,8 +134,7 @@ def history_rows(course: Course, leg: Leg | None = None) -> list[dict]:
     for c in course.legs.values():
         if leg is not None and c.leg != leg:
             continue
-        for session, advice in zip(c.sessions, c.advice_after):
-            r = session.result
+        for session, r, advice in zip(c.sessions, c.results, c.advice_after):
             rows.append(
                 {
                     "date": session.day.isoformat(),
