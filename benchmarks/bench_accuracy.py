@@ -38,7 +38,7 @@ def cached_track(clip: Path, model: Path):
     from vision.outputs import file_sha256
     from vision.pipeline import FormChecker
     from vision.protocols import load_protocol
-    from vision.store.landmarks import pack, unpack
+    from vision.records.landmarks import pack, unpack
 
     follower = file_sha256(ROOT / "vision" / "keypoint_flow.py")[:8]
     key = f"{clip.stem}-{file_sha256(clip)[:12]}-{file_sha256(model)[:12]}-{follower}.npz"

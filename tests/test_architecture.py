@@ -92,6 +92,32 @@ def test_only_the_pipeline_imports_every_stage(graph):
     assert [m for m in without if reachable(without, m) | {m} >= STAGES] == []
 
 
+# What storage may know: its own modules, the shared vocabulary (types, errors) and nothing that analyses,
+# reports or advises.
+STORAGE_MAY_IMPORT = {"vision.types", "vision.errors"}
+
+
+def test_storage_knows_tables_and_transactions_only(graph):
+    storage = [m for m in graph if m == "vision.store" or m.startswith("vision.store.")]
+    assert storage, "vision.store has moved"
+    reached = set().union(*(graph[m] for m in storage))
+    outside = {m for m in reached if not m.startswith("vision.store")} - STORAGE_MAY_IMPORT
+    assert outside == set()
+
+
+def test_faces_reach_storage_only_through_the_records_service():
+    """Pages, the CLI and batch use ``vision.records``; only it (and storage itself) imports ``vision.store``."""
+    allowed = (VISION / "store", VISION / "records")
+    faces = [*VISION.rglob("*.py"), *(ROOT / "app_pages").rglob("*.py"), ROOT / "app.py"]
+    offenders = {
+        str(p.relative_to(ROOT)): found
+        for p in faces
+        if not any(p.is_relative_to(folder) for folder in allowed)
+        and (found := sorted(m for m in imports_of(p) if m.split(".")[:2] == ["vision", "store"]))
+    }
+    assert offenders == {}
+
+
 class ReplayPose:
     """A fake pose backend: replays a synthetic plantarflexion trace as landmarks (no model)."""
 
@@ -150,7 +176,8 @@ def test_wheel_carries_the_pose_model(tmp_path):
     assert "vision/batch/worker.py" in names and "vision/protocols/band-tempo.toml" in names
     # the database's migrations and the programme's rules travel with the package
     for needed in ("vision/store/migrations/env.py", "vision/store/migrations/versions/0001_course.py",
-                   "vision/store/migrations/versions/0002_review.py", "vision/programme.toml"):  # fmt: skip
+                   "vision/store/migrations/versions/0002_review.py",
+                   "vision/store/migrations/versions/0003_name_key.py", "vision/programme.toml"):  # fmt: skip
         assert needed in names, needed
 
 

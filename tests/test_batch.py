@@ -150,12 +150,12 @@ def test_interrupt_then_resume_gives_the_same_results(first_run, tmp_path):
 
 
 def test_manifest_gives_each_clip_its_own_prescription_and_saves_it_to_the_athletes_record(tmp_path):
-    from vision.store import Store
+    from vision.records import Records
 
     db = f"sqlite:///{tmp_path / 'records.db'}"
-    with Store(db) as store:
-        store.add_athlete("ana")
-        store.add_athlete("ben")
+    with Records.open(db) as records:
+        records.add_athlete("ana")
+        records.add_athlete("ben")
     manifest = tmp_path / "sessions.csv"
     manifest.write_text(
         "path,athlete,leg,protocol,band,date\n"
@@ -169,21 +169,22 @@ def test_manifest_gives_each_clip_its_own_prescription_and_saves_it_to_the_athle
     assert rows["ana"]["protocol"] == "heel-raise" and rows["ana"]["leg"] == "left" and rows["ana"]["reps"] == "4"
     assert rows["ben"]["protocol"] == "band-isometric" and rows["ben"]["band_advice"] == "harder"
     assert json.loads((out / "iso_hold_34s.json").read_text())["summary"]["next_band"] == "black"
-    assert "_landmarks" not in json.loads((out / "iso_hold_34s.json").read_text())  # landmarks go to the database
+    assert "_record" not in json.loads((out / "iso_hold_34s.json").read_text())  # landmarks go to the database
 
     # each clip is in its athlete's record, with landmarks, on the manifest's day (or today)
-    with Store(db) as store:
-        [ana] = store.sessions("ana")
-        [ben] = store.sessions("ben")
+    with Records.open(db) as records:
+        [ana] = records.sessions(records.athlete("ana").id)
+        [ben] = records.sessions(records.athlete("ben").id)
         assert (ana.day.isoformat(), ana.source, ana.protocol, ana.band) == ("2026-11-02", "batch", "heel-raise", "red")
-        assert ana.sets[0].report["summary"]["rep_count"] == 4 and ana.sets[0].has_landmarks
-        assert ben.sets[0].report["summary"]["longest_hold_s"] > 30
+        assert ana.sets[0].rep_count == 4 and ana.sets[0].has_landmarks
+        assert json.loads(ben.sets[0].report_json)["summary"]["longest_hold_s"] > 30
     # re-running, with --resume or without, never saves twice
     for again in (["--resume"], []):
         res = batch(manifest, "--out", out, "--quiet", "--workers", "2", "--db", db, *again)
         assert res.returncode == 0, res.stderr
-    with Store(db) as store:
-        assert [len(s.sets) for s in store.sessions("ana") + store.sessions("ben")] == [1, 1]
+    with Records.open(db) as records:
+        sessions = [s for name in ("ana", "ben") for s in records.sessions(records.athlete(name).id)]
+        assert [len(s.sets) for s in sessions] == [1, 1]
 
 
 def test_a_manifest_naming_an_unknown_athlete_stops_before_any_work(tmp_path):
@@ -216,12 +217,12 @@ def test_bad_manifest_values_become_clear_error_rows(tmp_path, sample_video):
         f"path,athlete,leg,protocol,band\n{sample_video},cy,left,band-tempo,purple\n"
         f"{sample_video},dee,middle,band-tempo,\n"
     )
-    from vision.store import Store
+    from vision.records import Records
 
     db = f"sqlite:///{tmp_path / 'records.db'}"
-    with Store(db) as store:
-        store.add_athlete("cy")
-        store.add_athlete("dee")
+    with Records.open(db) as records:
+        records.add_athlete("cy")
+        records.add_athlete("dee")
     out = tmp_path / "out"
     res = batch(manifest, "--out", out, "--quiet", "--workers", "1", "--db", db)
     assert res.returncode == 1

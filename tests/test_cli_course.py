@@ -66,11 +66,12 @@ def test_score_saves_to_the_athlete_prints_advice_and_history_and_report_follow(
     # no --protocol or --band: the athlete's prescription (band-tempo on red) fills them in
     res = calfcheck("score", clip, "--athlete", "Ana", "--date", "2026-11-02", "--db", db)
     assert res.returncode == 0, res.stderr
-    assert "saved for Ana: session 1, set 1" in res.stdout
+    assert "Saved for Ana: 02 Nov 2026, session 1, set 1." in res.stdout
     # 4 reps all on tempo: under the band's 6, so this session failed the target (programme.toml)
-    assert "next session for Ana" in res.stdout and "under 6 reps on tempo in a set on red" in res.stdout
+    assert "Next session for Ana" in res.stdout and "under 6 reps on tempo in a set on red" in res.stdout
     again = calfcheck("score", clip, "--athlete", "Ana", "--band", "red", "--date", "2026-11-02", "--db", db)
-    assert again.returncode == 0 and "already saved for Ana (session 1, set 1): not saved again" in again.stdout
+    assert again.returncode == 0
+    assert "Already on Ana's record (02 Nov 2026, session 1, set 1): not saved again." in again.stdout
 
     history = calfcheck("history", "Ana", "--csv", "-", "--db", db)
     assert history.returncode == 0, history.stderr

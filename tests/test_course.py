@@ -18,12 +18,11 @@ import pytest
 
 from tests.conftest import REMIX, needs_shared
 from vision.analysis import analyse_track
-from vision.course import athlete_course, history_rows
 from vision.pdf_report import course_pdf
 from vision.progression import Action
 from vision.protocols import load_protocol
-from vision.store import Store
-from vision.store.saving import save_session
+from vision.records import Records, SetToSave
+from vision.records.course import history_rows
 from vision.types import PoseTrack
 
 pytestmark = needs_shared
@@ -61,28 +60,27 @@ SCRIPT = [
 
 def test_eight_sessions_over_four_weeks_climb_the_ladder_for_the_right_reasons(db_url, tracks, artifacts):
     name = "Course Runner"
-    with Store(db_url) as store:
-        store.add_athlete(name)
+    with Records.open(db_url) as records:
+        athlete = records.add_athlete(name).id
         leg = None
         for i, (offset, protocol, band, clip, expected, leads_to) in enumerate(SCRIPT):
             session = analyse_track(tracks[clip], load_protocol(protocol), band=band, source=f"{clip}.mp4")
             leg = leg or session.leg
             assert session.leg == leg  # the same working leg throughout
-            if store.prescription(name, leg) is None or (
-                store.prescription(name, leg).protocol,
-                store.prescription(name, leg).band,
-            ) != (protocol, band):
-                store.prescribe(name, leg, protocol, band, start=MONDAY, reason=f"before session {i + 1}")
+            current = records.prescription(athlete, leg)
+            if current is None or (current.protocol, current.band) != (protocol, band):
+                records.prescribe(athlete, leg, protocol, band, start=MONDAY, reason=f"before session {i + 1}")
             day = MONDAY + timedelta(days=offset)
             # each session is its own recording, so its own content hash
-            saved = save_session(store, name, session, source="batch", settings=f"{protocol}|auto|{band}|",
-                                 content_hash=f"recording-{i}", day=day)  # fmt: skip
-            assert not saved.duplicate
-            advice = athlete_course(store, name, today=day).legs[leg].advice
+            item = SetToSave.from_analysis(session, content_hash=f"recording-{i}")
+            outcome = records.save_set(athlete, item, source="batch", day=day, today=day)
+            assert not outcome.saved.duplicate
+            advice = outcome.advice  # what every face shows after the save...
+            assert advice == records.course(athlete, today=day).legs[leg].advice  # ...is the course's own
             assert advice.action == expected, (i + 1, advice)
             assert (advice.next.protocol, advice.next.band) == leads_to, (i + 1, advice)
 
-        course = athlete_course(store, name, today=MONDAY + timedelta(days=27))
+        course = records.course(athlete, today=MONDAY + timedelta(days=27))
     reasons = [row["advice"] for row in history_rows(course)]
     assert len(reasons) == 8
     assert reasons[0] == "working within red's range: stay on red"

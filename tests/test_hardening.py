@@ -321,12 +321,12 @@ def test_worker_plan_respects_cores_memory_and_jobs():
 def test_excel_manifests_with_bom_or_latin1(tmp_path, blank_clip):
     clip = tmp_path / "a.mp4"
     shutil.copy(blank_clip, clip)
-    from vision.store import Store
+    from vision.records import Records
 
     db = f"sqlite:///{tmp_path / 'records.db'}"
-    with Store(db) as store:
-        store.add_athlete("ana")
-        store.add_athlete("José")
+    with Records.open(db) as records:
+        records.add_athlete("ana")
+        records.add_athlete("José")
     bom = tmp_path / "bom.csv"
     bom.write_bytes(b"\xef\xbb\xbfpath,athlete,leg\r\n" + f"{clip},ana,Left\r\n".encode())
     res = batch(bom, "--out", tmp_path / "o1", "--db", db)
@@ -344,8 +344,8 @@ def test_excel_manifests_with_bom_or_latin1(tmp_path, blank_clip):
     # the accented name from the Windows-1252 manifest found its record (an unknown name stops the batch);
     # a clip with nobody in it is not saved there: it would read as a failed session
     assert "not saved, because this clip cannot be judged" in text(res)
-    with Store(db) as store:
-        assert store.sessions("José") == []
+    with Records.open(db) as records:
+        assert records.sessions(records.athlete("José").id) == []
 
 
 # ---- 13, 14. not a video, and messages that say what happened ------------------------------------

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from vision.keypoint_flow import KeypointFlow
+from vision.records.landmarks import pack, unpack
 from vision.signals import followed_landmarks, heel_lift
 from vision.skeleton import LEG_POINTS
-from vision.store.landmarks import pack, unpack
 from vision.types import Leg, PoseTrack, TrackBuilder
 
 W, H = 640, 480

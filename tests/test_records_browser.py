@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import REMIX, needs_shared
 from tests.streamlit_app import free_port, start_app
 from tests.test_browser import CHROMIUM, upload
-from vision.store import Store
+from vision.records import Records
 
 pytestmark = [
     pytest.mark.browser,
@@ -69,14 +69,15 @@ def test_save_an_upload_then_progress_then_review_queue(app, page, artifacts):
     page.get_by_label("New athlete's name").fill("Test Runner")
     page.get_by_label("New athlete's name").press("Enter")
     page.get_by_role("button", name="Save set").click()
-    page.get_by_text("Saved for Test Runner: session 1, set 1.").wait_for(timeout=60_000)
-    page.get_by_text("Next session:").wait_for(timeout=10_000)
+    page.get_by_text("Saved for Test Runner:", exact=False).wait_for(timeout=60_000)
+    assert "session 1, set 1." in page.get_by_text("Saved for Test Runner:", exact=False).inner_text()
+    page.get_by_text("Next session for Test Runner", exact=False).wait_for(timeout=10_000)
     page.screenshot(path=str(artifacts / "records_saved_upload.png"), full_page=True)
 
-    with Store(db) as store:  # what the page said is what the database holds
-        [session] = store.sessions("Test Runner")
+    with Records.open(db) as records:  # what the page said is what the database holds
+        [session] = records.sessions(records.athlete("Test Runner").id)
         assert (session.band, session.source, len(session.sets)) == ("red", "upload", 1)
-        assert session.sets[0].report["summary"]["rep_count"] == 4
+        assert session.sets[0].rep_count == 4
         assert not session.sets[0].has_video  # landmarks only, unless the user asks
 
     page.goto(f"{url}/progress")
@@ -104,7 +105,8 @@ def test_save_an_upload_then_progress_then_review_queue(app, page, artifacts):
     page.get_by_text("Nothing is waiting for review.").wait_for(timeout=30_000)
     assert page.get_by_text("Traceback").count() == 0
 
-    with Store(db) as store:
-        [session] = store.sessions("Test Runner")
+    with Records.open(db) as records:
+        [session] = records.sessions(records.athlete("Test Runner").id)
         assert session.reviewed and [n.text for n in session.notes] == ["Good range; slow the return a little."]
-        assert store.review_queue() == []
+        assert session.notes[0].author == "local user"  # signed by who uses calfcheck, never a typed name
+        assert records.review_queue() == []

@@ -76,3 +76,25 @@ def phone_copy(src: str | Path, dst: str | Path, keep, rotation_ccw: int = 90) -
             out.mux(stream.encode(copy))
         out.mux(stream.encode(None))
     return dst
+
+
+def trimmed_copy(src: str | Path, dst: str | Path, end_s: float, scale: float = 1.0) -> Path:
+    """The first ``end_s`` seconds of ``src``, optionally scaled down, re-encoded as H.264 with each frame at
+    its original time: a short real clip for tests that score it several times."""
+    dst = Path(dst)
+    time_base = Fraction(1, 90_000)
+    with av.open(str(src)) as inp, av.open(str(dst), mode="w") as out:
+        vin = inp.streams.video[0].codec_context
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height = (round(vin.width * scale) // 2 * 2, round(vin.height * scale) // 2 * 2)
+        stream.pix_fmt, stream.time_base = "yuv420p", time_base
+        stream.codec_context.time_base = time_base
+        for frame in inp.decode(video=0):
+            if frame.time > end_s:
+                break
+            image = frame.to_ndarray(format="rgb24", width=stream.width, height=stream.height)
+            copy = av.VideoFrame.from_ndarray(image, format="rgb24")
+            copy.pts, copy.time_base = int(round(frame.time * 90_000)), time_base
+            out.mux(stream.encode(copy))
+        out.mux(stream.encode(None))
+    return dst
