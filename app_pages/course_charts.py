@@ -6,12 +6,12 @@ from datetime import timedelta
 
 import plotly.graph_objects as go
 
+from vision.programme import band_colour
 from vision.progression import Adherence
 from vision.records.course import Course, history_rows
 from vision.types import Leg
 
 LEG_COLOURS = {Leg.LEFT: "#2f6fd0", Leg.RIGHT: "#e07b21"}
-BAND_COLOURS = {"yellow": "#e8c000", "red": "#d13b3b", "green": "#2e9b4f", "blue": "#2f6fd0", "black": "#222222"}
 
 
 def _layout(fig: go.Figure, title: str, height: int = 300) -> go.Figure:
@@ -36,7 +36,7 @@ def ladder_figure(course: Course) -> go.Figure:
                 continue
             days.append(s.day)
             levels.append(step)
-            colours.append(BAND_COLOURS.get(s.band or "", "#6b7280"))
+            colours.append(band_colour(s.band))
             text.append(f"{s.protocol} · {s.band or 'no band'}")
         fig.add_trace(
             go.Scatter(

@@ -17,10 +17,10 @@ from app_pages.records import open_records
 from app_pages.rep_view import show_rep_table
 from app_pages.ui import header, summary_block
 from vision.errors import CalfcheckError
+from vision.programme import band_ladder
 from vision.protocols import TEMPO_MARK, builtin_protocols
 from vision.records import advice_line
 from vision.render import render_annotated, render_landmarks
-from vision.scoring import BANDS
 
 header("Review queue", "Sessions waiting for your review, newest first. Open one, add a note, mark it reviewed.")
 records = open_records()
@@ -135,7 +135,7 @@ with prescription_col:
             placeholder="the exercise's own",
             help="e.g. 3-0-3 for slow heavy reps, 1-0-6 for slow lowerings; empty: the exercise's own tempo",
         ).strip()
-        bands = ["(none)", *BANDS]
+        bands = ["(none)", *band_ladder()]
         now_band = (current.band if current else session_info.band) or "(none)"
         band = st.selectbox("Band", bands, index=bands.index(now_band) if now_band in bands else 0)
         per_week = st.number_input("Sessions per week", 1, 14, value=current.sessions_per_week if current else 2)

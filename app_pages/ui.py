@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import streamlit as st
 
 from vision.errors import ProtocolError
+from vision.programme import band_ladder
 from vision.protocols import DEFAULT_PROTOCOL, ExerciseProtocol, Tempo, builtin_protocols
-from vision.scoring import BANDS
 from vision.types import LEG_OPTIONS, BandAdvice, Leg, Summary, leg_from_option
 
 ADVICE_TEXT = {
@@ -60,7 +60,7 @@ def prescription_picker(key: str, disabled: bool = False) -> Prescription:
         disabled=disabled,
         help="auto picks the foot that moves most",
     )
-    band = cols[2].selectbox("Band colour", ["(not set)", *BANDS], key=f"{key}-band", disabled=disabled)
+    band = cols[2].selectbox("Band colour", ["(not set)", *band_ladder()], key=f"{key}-band", disabled=disabled)
     protocol = _with_tempo(protocols[pid], cols[3], key, disabled)
     return Prescription(protocol, leg_from_option(leg), None if band == "(not set)" else band)
 

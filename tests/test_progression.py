@@ -194,3 +194,10 @@ def test_a_therapists_programme_file_is_validated_all_at_once(tmp_path):
     with pytest.raises(ProtocolError) as err:
         load_programme(bad)
     assert "tempo.reps_to_move_up" in str(err.value) and "ready_at_band" in str(err.value)
+    colours = tmp_path / "colours.toml"
+    colours.write_text(
+        text.replace('black = "#222222"', 'black = "dark"').replace('red = "#d13b3b"', 'pink = "#ff00aa"')
+    )
+    with pytest.raises(ProtocolError) as err:
+        load_programme(colours)
+    assert "ladder.colours.black" in str(err.value) and "'pink' is not one of ladder.bands" in str(err.value)

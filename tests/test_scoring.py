@@ -2,8 +2,9 @@
 
 import pytest
 
+from vision.programme import BUILTIN_PROGRAMME, band_colour, band_ladder
 from vision.protocols import load_protocol
-from vision.scoring import BANDS, next_band, score_reps, summarise
+from vision.scoring import next_band, score_reps, summarise
 from vision.types import Interval, Rep
 
 TEMPO = load_protocol("band-tempo")
@@ -74,7 +75,7 @@ def test_next_band_names_the_colour():
     assert next_band("red", "stay") == "red"
     assert next_band("black", "harder") is None  # beyond black: move on to heel raises
     assert next_band(None, "harder") is None
-    assert BANDS == ("yellow", "red", "green", "blue", "black")
+    assert band_ladder() == ("yellow", "red", "green", "blue", "black")  # the programme file's ladder
     summary = summarise(score_reps([rep(i) for i in range(1, 14)], TEMPO), TEMPO, band="blue")
     assert summary.next_band == "black"
 
@@ -95,3 +96,24 @@ def test_summary_counts():
     s = summarise(score_reps([rep(1), rep(2, h=1.0), rep(3)], TEMPO), TEMPO)
     assert (s.rep_count, s.good_rep_count) == (3, 2)
     assert s.longest_hold_s == 2.0
+
+
+def test_a_therapists_ladder_is_the_one_every_face_uses(tmp_path, monkeypatch):
+    """One band ladder, read from the programme file: the set's advice, the CLI's choices and the drawing."""
+    from vision.cli import build_parser
+
+    text = BUILTIN_PROGRAMME.read_text(encoding="utf-8")
+    text = text.replace(
+        'bands = ["yellow", "red", "green", "blue", "black"]', 'bands = ["yellow", "red", "green", "purple"]'
+    )
+    text = text.replace('blue = "#2f6fd0", black = "#222222"', 'purple = "#7a3fb0"')
+    mine = tmp_path / "programme.toml"
+    mine.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("CALFCHECK_PROGRAMME", str(mine))
+    assert band_ladder() == ("yellow", "red", "green", "purple")
+    assert next_band("green", "harder") == "purple"
+    assert next_band("purple", "harder") is None and next_band("blue", "stay") is None  # blue is not on it
+    assert band_colour("purple") == "#7a3fb0" and band_colour(None) == band_colour("blue") == "#6b7280"
+    assert build_parser().parse_args(["score", "clip.mp4", "--band", "purple"]).band == "purple"
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["score", "clip.mp4", "--band", "black"])

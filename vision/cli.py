@@ -30,8 +30,8 @@ from vision.cli_course import (
 )
 from vision.errors import CalfcheckError, UsageError
 from vision.outputs import STDOUT, OutputTarget, shown
+from vision.programme import band_ladder
 from vision.protocols import DEFAULT_PROTOCOL
-from vision.scoring import BANDS
 from vision.types import LEG_OPTIONS, leg_from_option
 
 
@@ -73,7 +73,7 @@ def _add_batch_parser(sub, protocol_help: str) -> None:
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="files, folders, globs or a manifest .csv")
     p.add_argument("--out", required=True, metavar="DIR")
     _common(p, protocol_help)
-    p.add_argument("--band", default=None, choices=BANDS)
+    p.add_argument("--band", default=None, choices=band_ladder())
     p.add_argument(
         "--workers",
         type=positive_int,
@@ -105,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("video")
     _common(score, protocol_help)
     score.set_defaults(protocol=None)  # band-tempo, unless the athlete's prescription says otherwise
-    score.add_argument("--band", choices=BANDS, default=None, help="the band colour used in this clip")
+    score.add_argument("--band", choices=band_ladder(), default=None, help="the band colour used in this clip")
     score.add_argument("--json", dest="json_out", help="write the calfcheck.score/1 report here ('-': stdout)")
     score.add_argument("--csv", dest="csv_out", help="write one row per rep here ('-': stdout)")
     score.add_argument("--athlete", default=None, help="save the set to this athlete's record and print the advice")
@@ -272,10 +272,10 @@ COMMANDS = {"score": cmd_score, "trace": cmd_trace, "batch": cmd_batch, **COURSE
 
 def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _raise_terminated)
-    args = build_parser().parse_args(argv)
-    if args.command in ("trace", "batch"):  # score folds the tempo in once the prescription is known
-        args.protocol = with_tempo(args.protocol, args.tempo)
     try:
+        args = build_parser().parse_args(argv)  # the band choices come from the programme file, which may be bad
+        if args.command in ("trace", "batch"):  # score folds the tempo in once the prescription is known
+            args.protocol = with_tempo(args.protocol, args.tempo)
         return COMMANDS[args.command](args)
     except CalfcheckError as exc:
         print(f"calfcheck: {shown(str(exc))}", file=sys.stderr)

@@ -16,8 +16,8 @@ import argparse
 from datetime import date
 
 from vision.outputs import OutputTarget
+from vision.programme import band_ladder
 from vision.protocols import DEFAULT_PROTOCOL
-from vision.scoring import BANDS
 from vision.types import Leg
 
 LEG_CHOICES = ("left", "right", "both")
@@ -80,7 +80,7 @@ def _prescription_options(p: argparse.ArgumentParser, required: bool) -> None:
     p.add_argument("--leg", choices=LEG_CHOICES, default="both", help="which leg the prescription is for")
     p.add_argument("--protocol", default=None if not required else DEFAULT_PROTOCOL, help="protocol id or .toml file")
     add_tempo_option(p)
-    p.add_argument("--band", choices=BANDS, default=None, help="band colour")
+    p.add_argument("--band", choices=band_ladder(), default=None, help="band colour")
     p.add_argument("--per-week", type=per_week, default=2, help="sessions per week (default 2)")
     p.add_argument("--start", type=iso_date, default=None, help="first day of the prescription (default today)")
 

@@ -25,13 +25,6 @@ from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Space
 from vision.records.course import Course, LegCourse, history_rows
 from vision.types import Leg
 
-BAND_COLOURS = {
-    "yellow": colors.HexColor("#e8c000"),
-    "red": colors.HexColor("#d13b3b"),
-    "green": colors.HexColor("#2e9b4f"),
-    "blue": colors.HexColor("#2f6fd0"),
-    "black": colors.HexColor("#222222"),
-}
 LEG_COLOURS = {Leg.LEFT: colors.HexColor("#2f6fd0"), Leg.RIGHT: colors.HexColor("#e07b21")}
 INK = colors.HexColor("#1f2937")
 MUTED = colors.HexColor("#6b7280")

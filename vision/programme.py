@@ -4,6 +4,8 @@ Contract: ``load_programme(path=None)`` reads the built-in ``vision/programme.to
 copy given as ``path`` or in ``CALFCHECK_PROGRAMME``, and returns ``ProgrammeRules``; a malformed file
 raises ``ProtocolError`` listing every bad key at once (pydantic). Protocol ids named in the file must
 be built-in protocols. ``vision.progression`` applies the rules; nothing else interprets them.
+``band_ladder()`` is the one list of band colours (lightest to toughest) every face offers and the set's
+next-band advice climbs, read from the same file; ``band_colour(band)`` is how charts and the PDF draw it.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Annotated
 
@@ -24,10 +27,15 @@ Count = Annotated[int, Field(ge=1, le=200)]
 Seconds = Annotated[float, Field(gt=0, le=600, allow_inf_nan=False)]
 
 
+HexColour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
+UNLISTED_BAND_COLOUR = "#6b7280"  # a band the file gives no colour for is drawn grey
+
+
 class _Ladder(BaseModel):
     model_config = _STRICT
-    bands: list[str] = Field(min_length=1)
+    bands: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(min_length=1)
     after_bands: list[str] = []
+    colours: dict[str, HexColour] = {}
 
 
 class _Versions(BaseModel):
@@ -83,9 +91,15 @@ def _cross_checks(data: dict) -> list[str]:
     """Rules between keys, checked on the raw file so they are reported along with every key's own error."""
     bands = (data.get("ladder") or {}).get("bands")
     ready = (data.get("versions") or {}).get("ready_at_band")
+    problems = []
     if isinstance(bands, list) and ready is not None and ready not in bands:
-        return [f"versions.ready_at_band: must be one of ladder.bands (got '{ready}')"]
-    return []
+        problems.append(f"versions.ready_at_band: must be one of ladder.bands (got '{ready}')")
+    if isinstance(bands, list) and len(set(map(str, bands))) != len(bands):
+        problems.append("ladder.bands: each colour once")
+    colours = (data.get("ladder") or {}).get("colours")
+    if isinstance(bands, list) and isinstance(colours, dict):
+        problems += [f"ladder.colours: '{c}' is not one of ladder.bands" for c in colours if c not in bands]
+    return problems
 
 
 @dataclass(frozen=True)
@@ -93,6 +107,7 @@ class ProgrammeRules:
     """Every rule of the programme as a named number (documented in ``programme.toml``)."""
 
     bands: tuple[str, ...]
+    band_colours: tuple[tuple[str, str], ...]  # (band, "#rrggbb") pairs, for drawing
     after_bands: tuple[str, ...]
     versions: tuple[str, ...]
     version_ready_at_band: str
@@ -135,6 +150,7 @@ def load_programme(path: str | os.PathLike | None = None) -> ProgrammeRules:
         raise ProtocolError(f"{path.name}: unknown protocol ids {', '.join(unknown)}; use {', '.join(sorted(known))}")
     return ProgrammeRules(
         bands=tuple(f.ladder.bands),
+        band_colours=tuple(f.ladder.colours.items()),
         after_bands=tuple(f.ladder.after_bands),
         versions=tuple(f.versions.order),
         version_ready_at_band=f.versions.ready_at_band,
@@ -151,3 +167,19 @@ def load_programme(path: str | os.PathLike | None = None) -> ProgrammeRules:
         sessions_to_step_back=f.failing.sessions_to_step_back,
         default_sessions_per_week=f.adherence.default_sessions_per_week,
     )
+
+
+@cache
+def _ladder(path: str | None) -> tuple[tuple[str, ...], dict[str, str]]:
+    rules = load_programme(path)
+    return rules.bands, dict(rules.band_colours)
+
+
+def band_ladder() -> tuple[str, ...]:
+    """The band colours, lightest to toughest, from the programme in force (read once per file)."""
+    return _ladder(os.environ.get("CALFCHECK_PROGRAMME"))[0]
+
+
+def band_colour(band: str | None) -> str:
+    """How a band is drawn ("#rrggbb"); grey for no band or one the programme gives no colour."""
+    return _ladder(os.environ.get("CALFCHECK_PROGRAMME"))[1].get(band or "", UNLISTED_BAND_COLOUR)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from vision.programme import band_ladder
 from vision.protocols import ExerciseProtocol
 from vision.types import BandAdvice, Fault, Phase, Rep, RepScore, Summary
 
-BANDS = ("yellow", "red", "green", "blue", "black")  # lightest to toughest
 # (phase) -> (fault when shorter than target, fault when longer)
 PHASE_FAULTS = {
     Phase.CONCENTRIC: (Fault.PUSH_TOO_FAST, Fault.PUSH_TOO_SLOW),
@@ -133,14 +133,16 @@ def band_advice(scores: list[RepScore], protocol: ExerciseProtocol) -> BandAdvic
 
 
 def next_band(current: str | None, advice: BandAdvice) -> str | None:
-    """The colour to use next time; None when no colour was given or there is no band beyond."""
-    if current is None:
+    """The colour to use next time on the programme's ladder; None when no colour was given, the colour is
+    not on the ladder, or there is no band beyond."""
+    bands = band_ladder()
+    if current not in bands:
         return None
-    i = BANDS.index(current)
+    i = bands.index(current)
     if advice == BandAdvice.HARDER:
-        return BANDS[i + 1] if i + 1 < len(BANDS) else None
+        return bands[i + 1] if i + 1 < len(bands) else None
     if advice == BandAdvice.EASIER:
-        return BANDS[i - 1] if i > 0 else None
+        return bands[i - 1] if i > 0 else None
     return current
 
 

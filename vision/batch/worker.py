@@ -19,8 +19,8 @@ from pathlib import Path
 from vision.batch.jobs import ClipJob
 from vision.errors import CalfcheckError
 from vision.outputs import file_sha256, shown
+from vision.programme import band_ladder
 from vision.report import SCHEMA
-from vision.scoring import BANDS
 from vision.types import leg_from_option
 
 RECORD_KEY = "_record"
@@ -44,8 +44,8 @@ def score_clip(job: ClipJob) -> dict:
     try:
         with contextlib.suppress(OSError):  # unreadable: scoring below says why, in the user's words
             base["input_sha256"] = file_sha256(job.path)
-        if job.band is not None and job.band not in BANDS:
-            raise CalfcheckError(f"unknown band colour '{job.band}'; use one of {', '.join(BANDS)}")
+        if job.band is not None and job.band not in band_ladder():
+            raise CalfcheckError(f"unknown band colour '{job.band}'; use one of {', '.join(band_ladder())}")
         try:
             leg = leg_from_option(job.leg)
         except ValueError as exc:
