@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from vision.types import Leg, ProtocolKind
+from vision.types import Leg
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class NewSet:
 
     leg: Leg
     protocol: str
-    kind: ProtocolKind
+    kind: str  # the exercise kind's name
     band: str | None
     source: str  # live | upload | batch | cli
     clip_name: str
@@ -106,7 +106,7 @@ class TrainingSessionInfo:
     performed_at: datetime
     source: str
     protocol: str
-    kind: ProtocolKind
+    kind: str  # the exercise kind's name
     leg: Leg
     band: str | None
     reviewed: bool
