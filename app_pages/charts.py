@@ -6,7 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from vision import view
-from vision.types import Phase, Session, SignalKind
+from vision.types import AnalysedSet, Phase, SignalKind
 
 PHASE_FILL = {
     Phase.CONCENTRIC: "rgba(46,160,67,0.18)",
@@ -19,7 +19,7 @@ SIGNAL_TITLE = {
 }
 
 
-def signal_figure(session: Session) -> go.Figure:
+def signal_figure(session: AnalysedSet) -> go.Figure:
     """The signal the reps were timed on. The angle is drawn from the athlete's own rest (0 = rest): its
     absolute value is only valid in a true side view (``vision.view``), movement from rest in any."""
     t = session.track.t_s

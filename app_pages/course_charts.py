@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import plotly.graph_objects as go
 
+from vision.adherence import Adherence
 from vision.programme import band_colour
-from vision.progression import Adherence
 from vision.records.course import Course, history_rows
 from vision.types import Leg
 

@@ -24,7 +24,7 @@ from app_pages.uploads import DEFAULT_ROOT
 from vision.errors import CalfcheckError
 from vision.outputs import write_atomic
 from vision.records import Records, SetToSave
-from vision.types import Session
+from vision.types import AnalysedSet
 
 NEW_ATHLETE = "➕ New athlete…"
 
@@ -106,7 +106,7 @@ class DraftStore:
         # Beside the uploads folder, not in it: the uploads' two-hour sweep must not take a draft.
         self.folder = folder or DEFAULT_ROOT.with_name(DEFAULT_ROOT.name.replace("uploads", "drafts"))
 
-    def put(self, session: Session) -> str:
+    def put(self, session: AnalysedSet) -> str:
         item = SetToSave.from_analysis(session)
         self.folder.mkdir(parents=True, exist_ok=True)
         os.chmod(self.folder, 0o700)  # health data: only this user

@@ -8,29 +8,20 @@ from __future__ import annotations
 import json
 
 from vision.protocols import ExerciseProtocol
-from vision.types import Phase
 
 REST_S = 2.0
+SEGMENT_COLOURS = ("#2ea043", "#e6aa14", "#aa46c8")  # push, hold, return: the overlay's phase colours
+REST_COLOUR = "#78828c"
 BUTTON_STYLE = (
     "padding:6px 14px; border-radius:8px; border:1px solid #1f7a5a; background:#1f7a5a; color:white; cursor:pointer;"
 )
 
 
 def guide_html(protocol: ExerciseProtocol, audio: bool) -> str:
-    # Phases without a target (the push and hold of an eccentric-only set) are paced at the 1-2-3 defaults.
-    default = {Phase.CONCENTRIC: 1.0, Phase.HOLD: 2.0, Phase.ECCENTRIC: 3.0}
-    if protocol.is_isometric:
-        default.update({Phase.HOLD: 30.0, Phase.ECCENTRIC: 2.0})  # a release, not a timed return
-    t = {
-        phase: seconds if protocol.target_for(phase) is None else protocol.target_for(phase)
-        for phase, seconds in default.items()
-    }
-    segments = [
-        ("PUSH", t[Phase.CONCENTRIC], "#2ea043"),
-        ("HOLD", t[Phase.HOLD], "#e6aa14"),
-        ("RELEASE" if protocol.is_isometric else "RETURN", t[Phase.ECCENTRIC], "#aa46c8"),
-        ("REST", REST_S, "#78828c"),
-    ]
+    # The exercise's kind paces it: a tempo's push, hold and return, or an isometric push, hold and release.
+    phases = protocol.exercise_kind.guide(protocol)
+    segments = [(name, seconds, SEGMENT_COLOURS[i % len(SEGMENT_COLOURS)]) for i, (name, seconds) in enumerate(phases)]
+    segments.append(("REST", REST_S, REST_COLOUR))
     segments = [s for s in segments if s[1] > 0]
     data = json.dumps([{"name": n, "dur": d, "colour": c} for n, d, c in segments])
     return f"""

@@ -75,7 +75,7 @@ def own_tempo(protocol: ExerciseProtocol) -> str:
 def _with_tempo(protocol: ExerciseProtocol, column, key: str, disabled: bool) -> ExerciseProtocol:
     """A tempo the therapist prescribes (3-0-3, 1-0-6...) instead of the protocol file's own; an isometric
     hold has none. A tempo that cannot be read is said in one sentence, and the file's own is used."""
-    if protocol.is_isometric:
+    if protocol.exercise_kind.tempo_phases is None:  # a hold: no tempo to prescribe
         column.text_input("Tempo (s)", value="hold", key=f"{key}-tempo-none", disabled=True)
         return protocol
     text = column.text_input(

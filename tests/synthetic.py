@@ -130,7 +130,7 @@ def track_from_angles(t: np.ndarray, angle_deg: np.ndarray, width: int = 640, he
 
 
 def band_session(good: int, fast_returns: int = 0, protocol: str = "band-tempo", band: str | None = "red", gap_s=2.0):
-    """A scored ``Session`` from a synthetic side view: ``good`` reps on the 1-2-3 tempo, then
+    """A scored ``AnalysedSet`` from a synthetic side view: ``good`` reps on the 1-2-3 tempo, then
     ``fast_returns`` reps whose return takes 1 s (the athlete tiring)."""
     from vision.analysis import analyse_track
     from vision.protocols import load_protocol

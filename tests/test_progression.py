@@ -6,19 +6,13 @@ from datetime import date, timedelta
 
 import pytest
 
+from vision.adherence import adherence
 from vision.errors import ProtocolError
+from vision.leg_comparison import compare_legs
 from vision.programme import load_programme
-from vision.progression import (
-    Action,
-    Outcome,
-    SessionResult,
-    SetResult,
-    Step,
-    adherence,
-    advise,
-    compare_legs,
-)
-from vision.types import Leg, ProtocolKind
+from vision.progression import Action, Step, advise
+from vision.set_results import SessionResult, SetResult
+from vision.types import Leg, Outcome, ProtocolKind
 
 RULES = load_programme()
 MONDAY = date(2026, 11, 2)

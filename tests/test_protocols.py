@@ -68,7 +68,7 @@ def test_kind_behaviour_lives_on_the_protocol():
         3.0,
         None,
     ]
-    assert iso.is_isometric and not tempo.is_isometric
+    assert iso.exercise_kind.hold_limit_s(iso) == 30.0 and tempo.exercise_kind.hold_limit_s(tempo) is None
     assert iso.target_for(Phase.HOLD) == 30.0 and iso.target_for(Phase.CONCENTRIC) is None
     assert ecc.target_for(Phase.ECCENTRIC) == 3.0 and ecc.target_for(Phase.HOLD) is None
 

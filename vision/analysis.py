@@ -1,7 +1,7 @@
-"""From a landmark track and a protocol to a scored ``Session``: the one analysis chain.
+"""From a landmark track and a protocol to a scored ``AnalysedSet``: the one analysis chain.
 
 Contract: ``analyse_track(track, protocol, ...)`` runs leg choice → signals → filter → quality gate →
-tempo tracker → scoring → summary and returns a ``Session``. The offline paths (CLI, review page,
+tempo tracker → scoring → summary and returns an ``AnalysedSet``. The offline paths (CLI, review page,
 batch) smooth with the zero-phase filter; ``smoothing=Smoothing.CAUSAL`` feeds the tracker the causal
 One-Euro signal the live page uses, sample by sample, and is the only difference between the two.
 The live page's report is this same chain over the frames it recorded, so live and offline reports of
@@ -24,14 +24,13 @@ from vision.scoring import score_reps, summarise
 from vision.signals import choose_leg, followed_landmarks, leg_signal, plantarflexion_deg, shank_length_px
 from vision.tempo import RepCompleted, TempoTracker, TrackerSettings, remeasure_whole
 from vision.types import (
-    Interval,
+    AnalysedSet,
     Leg,
     LegChoice,
     PoseTrack,
     QualityReport,
     Rep,
     RepScore,
-    Session,
     VideoInfo,
 )
 
@@ -103,38 +102,10 @@ def track_reps(
 def with_hindsight(reps: list[Rep], cut: frozenset[int], abandoned: int, protocol: ExerciseProtocol) -> TrackedReps:
     """What only the whole set tells about the reps a tracker found (see ``track_reps``); the live page's
     report applies the same rules when the set is over. ``cut``: indices of reps whose hold the end cut off."""
-    reps = [replace(r, incomplete=False) if protocol.is_isometric else r for r in reps]
-    kept = _without_sway(reps, protocol.min_rep_fraction)
-    if protocol.is_isometric:
-        kept = _merge_hold_dips(kept, protocol.max_hold_dip_s)
+    kept = protocol.exercise_kind.hindsight(reps, protocol)  # sway dropped; holds' wobbles merged, by kind
     renumbered = [replace(r, index=i) for i, r in enumerate(kept, start=1)]
     cut_off = {new.index for new, old in zip(renumbered, kept) if old.index in cut and new.eccentric.duration_s == 0}
     return TrackedReps(renumbered, frozenset(cut_off), abandoned + len(reps) - len(kept))
-
-
-def _without_sway(reps: list[Rep], min_fraction: float) -> list[Rep]:
-    finished = [r.range_of_motion for r in reps if not r.incomplete]
-    if len(finished) < 2 or min_fraction <= 0:
-        return reps  # one rise is all there is: nothing to compare it with
-    typical = float(np.percentile(finished, 75))
-    return [r for r in reps if r.range_of_motion >= min_fraction * typical]
-
-
-def _merge_hold_dips(reps: list[Rep], max_dip_s: float) -> list[Rep]:
-    merged: list[Rep] = []
-    for rep in reps:
-        prev = merged[-1] if merged else None
-        if prev is not None and rep.hold.start_s - prev.hold.end_s <= max_dip_s:
-            merged[-1] = replace(
-                prev,
-                hold=Interval(prev.hold.start_s, rep.hold.end_s),
-                eccentric=rep.eccentric,
-                peak_level=max(prev.peak_level, rep.peak_level),
-                incomplete=rep.incomplete,
-            )
-        else:
-            merged.append(rep)
-    return merged
 
 
 @dataclass(frozen=True)
@@ -202,10 +173,10 @@ def _assemble(
     band: str | None,
     info: VideoInfo | None,
     source: str | None,
-) -> Session:
+) -> AnalysedSet:
     source = source or (Path(info.path).name if info is not None else "landmarks")
     info = info or info_for_track(track, source)
-    return Session(
+    return AnalysedSet(
         source,
         info,
         protocol,
@@ -232,7 +203,7 @@ def analyse_track(
     source: str | None = None,
     damaged: bool = False,
     smoothing: Smoothing = Smoothing.ZERO_PHASE,
-) -> Session:
+) -> AnalysedSet:
     """Score a landmark track under a protocol.
 
     ``leg`` None picks the working leg; ``band`` is the colour used (for the next-band advice);

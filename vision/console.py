@@ -8,10 +8,10 @@ from rich.console import Console
 from rich.table import Table
 
 from vision.scoring import describe_rep, describe_stalls
-from vision.types import Session
+from vision.types import AnalysedSet
 
 
-def print_session(session: Session, console: Console | None = None) -> None:
+def print_session(session: AnalysedSet, console: Console | None = None) -> None:
     console = console or Console()
     p, s = session.protocol, session.summary
     console.print(f"[bold]{session.source}[/] · {p.name} · {session.leg.value} leg · {session.duration_s:.1f} s")

@@ -34,7 +34,7 @@ from vision.scene import SceneWatch
 from vision.scoring import describe_faults, score_reps, summarise
 from vision.signals import followed_landmarks, leg_pixels, leg_signal, leg_visible, plantarflexion_deg, robust_range
 from vision.tempo import RepCompleted, TempoTracker, TrackerSettings
-from vision.types import Leg, Phase, PoseFrame, Rep, RepScore, Session, Summary, TrackBuilder
+from vision.types import AnalysedSet, Leg, Phase, PoseFrame, Rep, RepScore, Summary, TrackBuilder
 
 LEG_CHOICE_WINDOW_S = 4.0
 LEG_CHOICE_MIN_S = 1.0  # evidence needed before a leg is chosen
@@ -62,7 +62,7 @@ class LiveState:
     latency_ms: float
     visible: bool
     summary: Summary
-    hold_limit_s: float | None = None  # isometric protocols: the hold the band should just allow
+    hold_limit_s: float | None = None  # a hold judged by its limit (isometric): the hold the band should just allow
 
     @property
     def isometric(self) -> bool:
@@ -91,22 +91,7 @@ class LiveState:
 def cue_for(phase: Phase, protocol: ExerciseProtocol, elapsed: float, visible: bool) -> str:
     if not visible:
         return "Move back so your whole leg and foot are in view"
-    if protocol.is_isometric:
-        limit = protocol.max_hold_s or 30
-        return {Phase.REST: "Push the foot down and hold",
-                Phase.CONCENTRIC: "Push down…",
-                Phase.HOLD: f"Hold — {elapsed:.0f} of {limit:.0f} s",
-                Phase.ECCENTRIC: "Release slowly"}[phase]  # fmt: skip
-    target = protocol.target_s
-    if phase == Phase.REST:
-        return "Push the foot down now"
-    if phase == Phase.CONCENTRIC:
-        return f"Push… {target.get(Phase.CONCENTRIC, 1.0):.0f} s"
-    if phase == Phase.HOLD:
-        left = target.get(Phase.HOLD, 0.0) - elapsed
-        return f"Hold… {left:.1f} s" if left > 0 else "Now return slowly"
-    left = target.get(Phase.ECCENTRIC, 3.0) - elapsed
-    return f"Slowly back… {max(left, 0):.1f} s" if left > 0 else "Relax at the bottom"
+    return protocol.exercise_kind.cue(phase, protocol, elapsed)
 
 
 class LiveTracker:
@@ -277,7 +262,7 @@ class LiveTracker:
             latency,
             visible,
             self._summary,
-            p.max_hold_s if p.is_isometric else None,
+            p.exercise_kind.hold_limit_s(p),
         )
 
     def _from_rest(self, angle: float) -> float | None:
@@ -292,8 +277,8 @@ class LiveTracker:
     def scores(self) -> list[RepScore]:
         return list(self._scores)
 
-    def to_session(self, source: str = "webcam") -> Session:
-        """The set so far as a ``Session``, scored as the offline scorer scores the same frames (hindsight:
+    def to_session(self, source: str = "webcam") -> AnalysedSet:
+        """The set so far as an ``AnalysedSet``, scored as the offline scorer scores the same frames (hindsight:
         every lowering measured to the floor, sway dropped, a sagging hold kept whole), for the same JSON
         as the CLI."""
         w, h = self._size

@@ -4,7 +4,7 @@
 Contract:
 - ``FormChecker(protocol, leg=..., band=...).run_video(path, progress)`` decodes, runs pose, and scores.
 - ``extract(path)`` (video → ``Extraction`` with the ``PoseTrack``) and ``analyse(extraction)`` (landmarks
-  → ``Session``) are separate, so the app re-scores a clip under another protocol, leg or band without
+  → ``AnalysedSet``) are separate, so the app re-scores a clip under another protocol, leg or band without
   running pose again.
 - Every frame goes through the pose model and then ``vision.keypoint_flow``, which follows the legs'
   knee, ankle, heel and toe by their own pixels; both land in the ``PoseTrack`` (landmarks and followed
@@ -14,7 +14,7 @@ Contract:
   ``process_queued(frames)`` does that for a burst of frames, in order.
 - The pose backend is injectable: ``estimator_factory`` (offline, one estimator per clip) and
   ``estimator`` (live) default to MediaPipe with the bundled model.
-- Unreadable input raises ``VideoReadError``; a readable clip always gives a ``Session`` (maybe 0 reps).
+- Unreadable input raises ``VideoReadError``; a readable clip always gives an ``AnalysedSet`` (maybe 0 reps).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from vision.keypoint_flow import KeypointFlow
 from vision.live import LiveState, LiveTracker
 from vision.pose import MediaPipePose, PoseEstimator
 from vision.protocols import ExerciseProtocol
-from vision.types import Frame, Leg, PoseTrack, RepScore, Session, TrackBuilder, VideoInfo
+from vision.types import AnalysedSet, Frame, Leg, PoseTrack, RepScore, TrackBuilder, VideoInfo
 from vision.video import DecodeStats, iter_frames, probe
 
 Progress = Callable[[float], None]
@@ -96,7 +96,7 @@ class FormChecker:
             progress(1.0)
         return Extraction(info, track, stats)
 
-    def analyse(self, extraction: Extraction, source: str | None = None) -> Session:
+    def analyse(self, extraction: Extraction, source: str | None = None) -> AnalysedSet:
         return analyse_track(
             extraction.track,
             self.protocol,
@@ -107,7 +107,7 @@ class FormChecker:
             damaged=extraction.decode.damaged,
         )
 
-    def run_video(self, path: str | os.PathLike, progress: Progress | None = None) -> Session:
+    def run_video(self, path: str | os.PathLike, progress: Progress | None = None) -> AnalysedSet:
         return self.analyse(self.extract(path, progress), Path(path).name)
 
 
@@ -182,7 +182,7 @@ class LiveCoach:
         )
         return annotate(frame.image, pose.landmarks, state.leg, overlay), state
 
-    def to_session(self, source: str = "webcam") -> Session:
+    def to_session(self, source: str = "webcam") -> AnalysedSet:
         return self.tracker.to_session(source)
 
     def close(self) -> None:

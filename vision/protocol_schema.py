@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from vision.errors import ProtocolError
+from vision.kinds import kind_named, kind_names
 
 MAX_PHASE_S = 60.0  # a push, hold or return longer than a minute is a typo, not a prescription
 MAX_HOLD_S = 600.0  # isometric holds are prescribed in tens of seconds
@@ -28,7 +29,6 @@ ALLOWED = {
     "id": "a short id of lower-case letters, digits, '-', '_' or '.'",
     "name": "a text of at most 120 characters",
     "signal": "one of angle, heel_lift",
-    "kind": "one of tempo, isometric, eccentric",
     "target.concentric_s": f"seconds, from 0 to {MAX_PHASE_S:.0f}",
     "target.hold_s": f"seconds, from 0 to {MAX_PHASE_S:.0f} (isometric: more than 0, up to {MAX_HOLD_S:.0f})",
     "target.eccentric_s": f"seconds, from 0 to {MAX_PHASE_S:.0f}",
@@ -82,7 +82,7 @@ class ProtocolFile(BaseModel):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")]
     name: Annotated[str, Field(min_length=1, max_length=120)] | None = None
     signal: Literal["angle", "heel_lift"]
-    kind: Literal["tempo", "isometric", "eccentric"]
+    kind: str  # a registered exercise kind (checked against the registry, which kinds may join)
     target: Target = Target()
     tolerance: Tolerance = Tolerance()
     set: SetRules = SetRules()
@@ -98,18 +98,10 @@ def _cross_field_problems(data: dict) -> list[str]:
     """Rules between keys, checked on the raw file so they are reported with the per-key problems."""
     target, tolerance, problems = _table(data, "target"), _table(data, "tolerance"), []
     kind = data.get("kind")
-    if kind == "isometric":
-        hold, least = target.get("hold_s"), target.get("min_hold_s")
-        if hold is None:
-            problems.append("target.hold_s: missing (an isometric protocol needs the longest hold, in seconds)")
-        elif _number(hold) and _number(least) and least >= hold:
-            problems.append("target.min_hold_s: must be shorter than target.hold_s")
-    elif kind in ("tempo", "eccentric"):
-        timed = [p for p in ("concentric_s", "hold_s", "eccentric_s") if p in target]
-        if not timed:
-            problems.append(f"target: a {kind} protocol needs at least one target phase duration")
-        problems += [f"tolerance.{p}: missing (every timed phase needs its tolerance)"
-                     for p in timed if p not in tolerance]  # fmt: skip
+    if isinstance(kind, str) and kind in kind_names():
+        problems += kind_named(kind).file_problems(target, tolerance)
+    elif isinstance(kind, str):  # not a string at all: the schema says so
+        problems.append(f"'kind' must be {_allowed('kind')} (got {kind!r})")
     detection = _table(data, "detection")
     least, partial = detection.get("min_rep_fraction"), detection.get("partial_range_fraction", 0.7)
     if _number(least) and _number(partial) and least >= partial:
@@ -124,12 +116,18 @@ def _number(x: object) -> bool:
 def _describe(error: dict) -> str:
     key = ".".join(str(part) for part in error["loc"])
     if error["type"] == "missing":
-        return f"{key}: missing ({ALLOWED.get(key, 'required')})"
+        return f"{key}: missing ({_allowed(key) if key == 'kind' else ALLOWED.get(key, 'required')})"
     if error["type"] == "extra_forbidden":
         return f"{key}: unknown key (check its spelling)"
     if key in ("signal", "kind"):
-        return f"'{key}' must be {ALLOWED[key]} (got {error['input']!r})"
-    return f"{key}: must be {ALLOWED.get(key, 'valid')} (got {error['input']!r})"
+        return f"'{key}' must be {_allowed(key)} (got {error['input']!r})"
+    return f"{key}: must be {_allowed(key)} (got {error['input']!r})"
+
+
+def _allowed(key: str) -> str:
+    if key == "kind":  # the registered kinds, which a plug-in may have added to
+        return f"one of {', '.join(kind_names())}"
+    return ALLOWED.get(key, "valid")
 
 
 def validate(data: dict, source: str) -> ProtocolFile:

@@ -13,9 +13,9 @@ built-in 1-2-3. Its tolerances follow the targets (``tempo_tolerance``: a quarte
 0.4 s, which gives the built-in files' 0.4, 0.5 and 0.75 s for 1, 2 and 3 s). The protocol's id carries the
 tempo (``band-tempo@3-0-3``), so a stored set or a prescription names exactly what was prescribed.
 
-Behaviour that depends on the protocol's kind lives on ``ExerciseProtocol`` (``is_isometric``,
-``target_for(phase)``, ``scored_phases``), so adding a protocol of an existing kind needs only a TOML
-file, and adding a kind touches this module and the scoring rules.
+Behaviour that depends on the protocol's kind lives in its kind (``protocol.exercise_kind``, registered in
+``vision.kinds``), so adding a protocol of an existing kind needs only a TOML file, and adding a kind needs
+only a module that registers it.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from vision.errors import ProtocolError
+from vision.kinds import ExerciseKind, kind_named
 from vision.protocol_schema import validate
-from vision.types import Phase, ProtocolKind, SignalKind
+from vision.types import Phase, SignalKind
 
 DEFAULT_PROTOCOL = "band-tempo"  # the seated band exercise, push 1 s, hold 2 s, return 3 s
 
@@ -84,12 +85,12 @@ class ExerciseProtocol:
     id: str
     name: str  # what menus and reports show
     signal: SignalKind
-    kind: ProtocolKind
+    kind: str  # a registered exercise kind's name (vision.kinds)
     target_s: dict[str, float]  # per phase name; only the phases that are scored
     tolerance_s: dict[str, float]
     max_reps: int | None
-    max_hold_s: float | None  # isometric: a hold past this means a tougher band
-    min_hold_s: float | None  # isometric: a first hold shorter than this means an easier band
+    max_hold_s: float | None  # a kind whose hold is a limit: a hold past this means a tougher band
+    min_hold_s: float | None  # ...and a first hold shorter than this means an easier band
     sets: int
     min_excursion: float
     partial_range_fraction: float
@@ -103,20 +104,19 @@ class ExerciseProtocol:
     max_stall_s: float | None = None
 
     @property
-    def is_isometric(self) -> bool:
-        return self.kind == ProtocolKind.ISOMETRIC
+    def exercise_kind(self) -> ExerciseKind:
+        """What this protocol's kind does (targets, judging, advice, cues): ``vision.kinds``."""
+        return kind_named(self.kind)
 
     @property
     def scored_phases(self) -> tuple[Phase, ...]:
-        """The phases whose duration is judged against a target (none for an isometric hold)."""
+        """The phases whose duration is judged against a target (none for a hold judged by its limit)."""
         return tuple(p for p in MOVING_PHASES if p in self.target_s)
 
     def target_for(self, phase: Phase) -> float | None:
-        """The duration the athlete aims at in ``phase``: its tempo target, or for an isometric hold the
-        longest hold the band should allow. None when the phase has no target."""
-        if self.is_isometric:
-            return self.max_hold_s if phase == Phase.HOLD else None
-        return self.target_s.get(phase)
+        """The duration the athlete aims at in ``phase`` (its kind decides: a tempo target, or for an
+        isometric hold the longest hold the band should allow). None when the phase has no target."""
+        return self.exercise_kind.target_for(self, phase)
 
     @property
     def base_id(self) -> str:
@@ -125,10 +125,10 @@ class ExerciseProtocol:
 
     def with_tempo(self, tempo: Tempo) -> ExerciseProtocol:
         """This exercise at a prescribed tempo: the targets become the tempo's seconds, the tolerances follow
-        them. An eccentric-only protocol judges only the return (the push and hold are timed, not judged)."""
-        if self.is_isometric:
-            raise ProtocolError(f"{self.name} is an isometric hold: it has no tempo to prescribe")
-        phases = [Phase.ECCENTRIC.value] if self.kind == ProtocolKind.ECCENTRIC else list(tempo.seconds())
+        them, for the phases its kind judges (an eccentric-only protocol: the return alone)."""
+        if self.exercise_kind.tempo_phases is None:
+            raise ProtocolError(f"{self.name} is a {self.kind} exercise: it has no tempo to prescribe")
+        phases = [p.value for p in self.exercise_kind.tempo_phases]
         target = {p: tempo.seconds()[p] for p in phases}
         name = re.sub(r",? [\d.]+-[\d.]+-[\d.]+ tempo$", "", self.name)  # a name that states its own tempo
         return replace(
@@ -179,25 +179,25 @@ def _load_file(id_or_path: str) -> ExerciseProtocol:
 
 def _from_dict(data: dict, source: str) -> ExerciseProtocol:
     f = validate(data, source)
-    kind, signal = ProtocolKind(f.kind), SignalKind(f.signal)
-    isometric = kind == ProtocolKind.ISOMETRIC
+    kind, signal = kind_named(f.kind), SignalKind(f.signal)
+    limit = kind.hold_is_a_limit  # target.hold_s is the longest hold the band allows, not a phase target
     target_s, tolerance_s = {}, {}
     for phase in MOVING_PHASES:
         key = f"{phase}_s"
         value = getattr(f.target, key)
-        if value is not None and not (isometric and phase == Phase.HOLD):
+        if value is not None and not (limit and phase == Phase.HOLD):
             target_s[phase.value] = float(value)
             tolerance_s[phase.value] = float(getattr(f.tolerance, key))
     return ExerciseProtocol(
         id=f.id,
         name=f.name or f.id,
         signal=signal,
-        kind=kind,
+        kind=kind.name,
         target_s=target_s,
         tolerance_s=tolerance_s,
         max_reps=f.set.max_reps,
-        max_hold_s=float(f.target.hold_s) if isometric else None,
-        min_hold_s=float(f.target.min_hold_s or 0.0) if isometric else None,
+        max_hold_s=float(f.target.hold_s) if limit else None,
+        min_hold_s=float(f.target.min_hold_s or 0.0) if limit else None,
         sets=f.set.sets,
         min_excursion=float(f.detection.min_excursion),
         partial_range_fraction=float(f.detection.partial_range_fraction),

@@ -22,13 +22,13 @@ import numpy as np
 
 from vision import view
 from vision.annotate import Overlay, annotate
-from vision.types import Phase, Session
+from vision.types import AnalysedSet, Phase
 from vision.video import iter_frames
 
 RENDER_MAX_SIDE = 960  # review videos stay small enough to stream to a browser quickly
 
 
-def _phase_timeline(session: Session):
+def _phase_timeline(session: AnalysedSet):
     """For each frame time: (phase, seconds into the phase, target, reps finished so far)."""
     t = session.track.t_s
     phases = session.phase_at(t)
@@ -47,7 +47,7 @@ PLAIN_BACKGROUND = 246  # light grey: the stored landmarks drawn where there is 
 
 def render_annotated(
     video_path: str | os.PathLike,
-    session: Session,
+    session: AnalysedSet,
     out_path: str | os.PathLike,
     progress: Callable[[float], None] | None = None,
 ) -> Path:
@@ -56,7 +56,7 @@ def render_annotated(
     return _render(frames, session, out_path, progress)
 
 
-def _plain_frames(session: Session) -> Iterator[tuple[int, np.ndarray, float]]:
+def _plain_frames(session: AnalysedSet) -> Iterator[tuple[int, np.ndarray, float]]:
     track = session.track
     scale = min(1.0, RENDER_MAX_SIDE / max(track.width, track.height, 1))
     w, h = max(2, round(track.width * scale)), max(2, round(track.height * scale))
@@ -66,7 +66,7 @@ def _plain_frames(session: Session) -> Iterator[tuple[int, np.ndarray, float]]:
 
 
 def render_landmarks(
-    session: Session, out_path: str | os.PathLike, progress: Callable[[float], None] | None = None
+    session: AnalysedSet, out_path: str | os.PathLike, progress: Callable[[float], None] | None = None
 ) -> Path:
     """The overlay on a plain background, from the stored landmarks alone (no video was kept)."""
     return _render(_plain_frames(session), session, out_path, progress)
@@ -74,7 +74,7 @@ def render_landmarks(
 
 def _render(
     frames: Iterator[tuple[int, np.ndarray, float]],
-    session: Session,
+    session: AnalysedSet,
     out_path: str | os.PathLike,
     progress: Callable[[float], None] | None,
 ) -> Path:
@@ -112,7 +112,7 @@ def _render(
                     float(moved) if np.isfinite(moved) else None,
                     elapsed,
                     goal,
-                    isometric=session.protocol.is_isometric,
+                    isometric=session.protocol.exercise_kind.hold_limit_s(session.protocol) is not None,
                 )
                 img = annotate(image, session.track.landmarks[index], session.leg, overlay)
                 out = av.VideoFrame.from_ndarray(

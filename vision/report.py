@@ -1,8 +1,10 @@
-"""Session → the ``calfcheck.score/1`` JSON report, per-rep CSV and per-frame trace CSV.
+"""AnalysedSet → the ``calfcheck.score/1`` JSON report, per-rep CSV and per-frame trace CSV; and back.
 
 Contract: ``session_to_dict`` is the one definition of the output schema; the CLI, the app's download
 button and the batch scorer all serialise through ``to_json`` / ``reps_csv`` / ``csv_text``. Writing files
-is ``vision.outputs``'s job (checked targets, atomic replace).
+is ``vision.outputs``'s job (checked targets, atomic replace). ``set_result_from_report`` is the one
+reader of a stored report: the figures the programme reads (``vision.set_results.SetResult``). Each rep
+row carries the measures its exercise kind adds under ``data``.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ import json
 import numpy as np
 
 from vision.scoring import describe_stalls
+from vision.set_results import SetResult
 from vision.signals import heel_lift
 from vision.skeleton import LEG_POINT_NAMES, LEG_POINTS
-from vision.types import Phase, RepScore, Session
+from vision.types import AnalysedSet, Fault, Phase, RepScore
 
 SCHEMA = "calfcheck.score/1"
 REP_COLUMNS = [
@@ -40,7 +43,7 @@ def _r(x: float, nd: int = 2) -> float | None:
     return None if x is None or not np.isfinite(x) else round(float(x), nd)
 
 
-def _angle_stats(session: Session, s: RepScore) -> tuple[float | None, float | None]:
+def _angle_stats(session: AnalysedSet, s: RepScore) -> tuple[float | None, float | None]:
     """Peak plantarflexion and range of motion in degrees over the rep, whatever signal was scored."""
     t = session.track.t_s
     inside = (t >= s.rep.start_s) & (t <= s.rep.end_s)
@@ -53,7 +56,7 @@ def _angle_stats(session: Session, s: RepScore) -> tuple[float | None, float | N
     return _r(peak, 1), _r(peak - rest, 1)
 
 
-def rep_to_dict(session: Session, s: RepScore) -> dict:
+def rep_to_dict(session: AnalysedSet, s: RepScore) -> dict:
     rep = s.rep
     peak_deg, rom_deg = _angle_stats(session, s)
     return {
@@ -71,10 +74,11 @@ def rep_to_dict(session: Session, s: RepScore) -> dict:
                     "start_s": _r(st.interval.start_s), "end_s": _r(st.interval.end_s),
                     "duration_s": _r(st.interval.duration_s)} for st in rep.stalls],
         "incomplete": rep.incomplete,  # the clip ended during this rep: reported, never counted
+        "data": {k: _r(v, 4) for k, v in s.data.items()},  # what the exercise kind measures besides
     }  # fmt: skip
 
 
-def session_to_dict(session: Session) -> dict:
+def session_to_dict(session: AnalysedSet) -> dict:
     p = session.protocol
     return {
         "schema": SCHEMA,
@@ -114,11 +118,29 @@ def session_to_dict(session: Session) -> dict:
     }
 
 
-def to_json(session: Session) -> str:
+def set_result_from_report(report: dict) -> SetResult:
+    """The figures of a ``calfcheck.score/1`` report that the programme reads (finished reps only)."""
+    reps = [r for r in report.get("reps", []) if not r.get("incomplete")]
+    ranges = [r["rom_deg"] for r in reps if r.get("rom_deg") is not None]
+    return SetResult(
+        reps=len(reps),
+        reps_on_tempo=sum(1 for r in reps if not r["faults"]),
+        longest_hold_s=float(report["summary"]["longest_hold_s"] or 0.0),
+        rep_scores=tuple(int(r["score"]) for r in reps),
+        fade=bool(report["summary"]["fatigue"]),
+        ended_on_tempo=bool(reps) and not reps[-1]["faults"],
+        hold_cut_off=any(Fault.HOLD_CUT_OFF in r["faults"] for r in report.get("reps", [])),
+        mean_range_deg=round(float(np.mean(ranges)), 1) if ranges else None,
+        stall_shares=tuple(float(st["share_of_the_way_down"]) for r in reps for st in r.get("stalls", [])),
+        rep_data=tuple(dict(r.get("data") or {}) for r in reps),
+    )
+
+
+def to_json(session: AnalysedSet) -> str:
     return json.dumps(session_to_dict(session), indent=1, allow_nan=False)  # NaN is not JSON
 
 
-def rep_rows(session: Session) -> list[dict]:
+def rep_rows(session: AnalysedSet) -> list[dict]:
     rows = []
     for s in session.scores:
         d = rep_to_dict(session, s)
@@ -141,11 +163,11 @@ def csv_text(rows: list[dict], columns: list[str]) -> str:
     return buf.getvalue()
 
 
-def reps_csv(session: Session) -> str:
+def reps_csv(session: AnalysedSet) -> str:
     return csv_text(rep_rows(session), REP_COLUMNS)
 
 
-def trace_csv(session: Session) -> str:
+def trace_csv(session: AnalysedSet) -> str:
     """Per frame: time, the working leg's landmarks, angle (raw and smooth), heel lift, phase."""
     track, leg = session.track, session.leg
     names = LEG_POINT_NAMES

@@ -10,16 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from vision.kinds.base import finished_phases
 from vision.programme import band_ladder
 from vision.protocols import ExerciseProtocol
 from vision.types import BandAdvice, Fault, Phase, Rep, RepScore, Summary
 
-# (phase) -> (fault when shorter than target, fault when longer)
-PHASE_FAULTS = {
-    Phase.CONCENTRIC: (Fault.PUSH_TOO_FAST, Fault.PUSH_TOO_SLOW),
-    Phase.HOLD: (Fault.HOLD_TOO_SHORT, Fault.HOLD_TOO_LONG),
-    Phase.ECCENTRIC: (Fault.RETURN_TOO_FAST, Fault.RETURN_TOO_SLOW),
-}
 FAULT_TEXT = {
     Fault.PUSH_TOO_FAST: "push too fast", Fault.PUSH_TOO_SLOW: "push too slow",
     Fault.HOLD_TOO_SHORT: "hold too short", Fault.HOLD_TOO_LONG: "hold too long",
@@ -27,7 +22,6 @@ FAULT_TEXT = {
     Fault.PARTIAL_RANGE: "partial range", Fault.HOLD_CUT_OFF: "hold cut off by the end of the clip",
     Fault.RETURN_STALLED: "the return stalled partway: lower in one continuous movement",
 }  # fmt: skip
-MAX_PHASE_PENALTY = 35
 PARTIAL_RANGE_PENALTY = 30
 STALL_PENALTY = 20
 
@@ -42,27 +36,6 @@ def reference_range(reps: list[Rep]) -> float:
     return float(np.percentile([r.range_of_motion for r in finished], 75))
 
 
-def finished_phases(rep: Rep) -> tuple[Phase, ...]:
-    """The phases that ran their course: all three, or for an incomplete rep those before the cut."""
-    if not rep.incomplete:
-        return (Phase.CONCENTRIC, Phase.HOLD, Phase.ECCENTRIC)
-    return (Phase.CONCENTRIC,) if rep.eccentric.duration_s == 0 else (Phase.CONCENTRIC, Phase.HOLD)
-
-
-def _phase_faults(rep: Rep, protocol: ExerciseProtocol) -> tuple[list[Fault], float]:
-    faults, penalty = [], 0.0
-    for phase in (p for p in protocol.scored_phases if p in finished_phases(rep)):
-        actual = rep.interval(phase).duration_s
-        target, tol = protocol.target_s[phase], protocol.tolerance_s[phase]
-        error = actual - target
-        if abs(error) > tol:
-            faults.append(PHASE_FAULTS[phase][error > 0])
-        # Full marks inside half the tolerance, then a linear penalty reaching the cap at twice it.
-        over = max(0.0, abs(error) - 0.5 * tol) / max(1.5 * tol, 1e-6)
-        penalty += MAX_PHASE_PENALTY * min(1.0, over)
-    return faults, penalty
-
-
 def _stalled(rep: Rep, protocol: ExerciseProtocol) -> bool:
     """Under a protocol that asks for a continuous lowering (``max_stall_s``), a stall longer than it allows.
     Elsewhere a stall is information (where in the range the athlete paused), never a fault."""
@@ -74,12 +47,10 @@ def _stalled(rep: Rep, protocol: ExerciseProtocol) -> bool:
 def score_reps(reps: list[Rep], protocol: ExerciseProtocol, cut_off: set[int] | None = None) -> list[RepScore]:
     full = reference_range(reps)
     cut_off = cut_off or set()
+    kind = protocol.exercise_kind
     scored = []
     for rep in reps:
-        if protocol.is_isometric:
-            faults, penalty = [], 0.0
-        else:
-            faults, penalty = _phase_faults(rep, protocol)
+        faults, penalty = kind.judge(rep, protocol)
         if full > 0 and rep.range_of_motion < protocol.partial_range_fraction * full:
             faults.append(Fault.PARTIAL_RANGE)
             penalty += PARTIAL_RANGE_PENALTY
@@ -88,7 +59,8 @@ def score_reps(reps: list[Rep], protocol: ExerciseProtocol, cut_off: set[int] | 
         if _stalled(rep, protocol):
             faults.append(Fault.RETURN_STALLED)
             penalty += STALL_PENALTY
-        scored.append(RepScore(rep, int(round(max(0.0, 100.0 - penalty))), tuple(faults)))
+        score = int(round(max(0.0, 100.0 - penalty)))
+        scored.append(RepScore(rep, score, tuple(faults), kind.rep_data(rep, protocol)))
     return scored
 
 
@@ -112,24 +84,10 @@ def _fatigue(scores: list[RepScore], protocol: ExerciseProtocol) -> bool:
 
 
 def band_advice(scores: list[RepScore], protocol: ExerciseProtocol) -> BandAdvice:
+    """The set's verdict on the band, by its exercise kind's rule (``ExerciseKind.band_advice``)."""
     if not scores:
         return BandAdvice.STAY
-    good = [s for s in scores if not s.faults]
-    if protocol.is_isometric:
-        longest = max(s.rep.hold.duration_s for s in scores)
-        if protocol.max_hold_s is not None and longest > protocol.max_hold_s:
-            return BandAdvice.HARDER
-        first = scores[0]
-        too_short = bool(protocol.min_hold_s) and first.rep.hold.duration_s < protocol.min_hold_s
-        if Fault.PARTIAL_RANGE in first.faults or (too_short and Fault.HOLD_CUT_OFF not in first.faults):
-            return BandAdvice.EASIER
-        return BandAdvice.STAY
-    if protocol.max_reps is not None and len(good) > protocol.max_reps:
-        return BandAdvice.HARDER
-    opening = scores[:2]
-    if len(opening) == 2 and all(s.faults for s in opening):
-        return BandAdvice.EASIER
-    return BandAdvice.STAY
+    return protocol.exercise_kind.band_advice(scores, protocol)
 
 
 def next_band(current: str | None, advice: BandAdvice) -> str | None:

@@ -1,6 +1,7 @@
 """Typed values that flow through the pipeline, and the product's vocabulary as enums.
 
-Contract: every stage passes these frozen dataclasses, never dicts; a scored set is a ``Session``.
+Contract: every stage passes these frozen dataclasses, never dicts; one scored set is an ``AnalysedSet`` (a day's
+sets are a training session in the records, ``TrainingSessionInfo``; SQLAlchemy's session is ``OrmSession``).
 Phases, legs, signals, protocol kinds, band advice and fault codes are ``StrEnum``s, so they compare
 equal to (and serialise as) their stable string values in reports. Times are seconds taken from
 container timestamps (``t_s``), never derived from frame counts. Landmark arrays follow BlazePose's
@@ -46,11 +47,23 @@ class SignalKind(StrEnum):
 
 
 class ProtocolKind(StrEnum):
-    """How a protocol judges a set: by the tempo of each rep, by hold time, or by the return alone."""
+    """The built-in exercise kinds' names: by the tempo of each rep, by hold time, or by the return alone.
+    A protocol's ``kind`` is any registered kind's name (``vision.kinds``); these are the ones that ship."""
 
     TEMPO = "tempo"
     ISOMETRIC = "isometric"
     ECCENTRIC = "eccentric"
+
+
+class Outcome(StrEnum):
+    """How one training session went against its band's target (the programme's word for it)."""
+
+    PASSED = "passed"
+    NEARLY = "nearly"  # close to the limit: the half step
+    WORKING = "working"  # inside the band's range: keep going
+    NOT_TO_FATIGUE = "not_to_fatigue"  # would have passed, but a set stopped with reps still on tempo
+    COLLAPSED = "collapsed"
+    FAILED = "failed"
 
 
 class BandAdvice(StrEnum):
@@ -275,6 +288,9 @@ class RepScore:
     rep: Rep
     score: int  # 0-100
     faults: tuple[Fault, ...]
+    # Measures the exercise kind adds to each rep (``ExerciseKind.rep_data``): they travel as data through
+    # the report, storage and the programme, never as new columns.
+    data: dict[str, float] = field(default_factory=dict)
 
     @property
     def incomplete(self) -> bool:
@@ -314,7 +330,7 @@ class LegChoice:
 
 
 @dataclass(frozen=True)
-class Session:
+class AnalysedSet:
     """One scored set: the landmarks, the signals the tracker saw, the scored reps and their summary."""
 
     source: str

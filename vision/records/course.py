@@ -14,18 +14,12 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
+from vision.adherence import Adherence, adherence
+from vision.leg_comparison import LegComparison, compare_legs
 from vision.programme import ProgrammeRules, load_programme
-from vision.progression import (
-    Adherence,
-    Advice,
-    LegComparison,
-    SessionResult,
-    SetResult,
-    Step,
-    adherence,
-    advise,
-    compare_legs,
-)
+from vision.progression import Advice, Step, advise
+from vision.report import set_result_from_report
+from vision.set_results import SessionResult
 from vision.store.rows import AthleteInfo, PrescriptionInfo, TrainingSessionInfo
 from vision.types import Leg
 
@@ -58,7 +52,7 @@ def describe_stall_shares(shares: tuple[float, ...]) -> str:
 
 def session_result(session: TrainingSessionInfo) -> SessionResult:
     """A training session's figures as the programme reads them (``vision.progression``)."""
-    sets = tuple(SetResult.from_report(json.loads(s.report_json)) for s in session.sets)
+    sets = tuple(set_result_from_report(json.loads(s.report_json)) for s in session.sets)
     return SessionResult(session.day, session.protocol, session.kind, session.leg, session.band, sets)
 
 

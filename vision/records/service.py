@@ -31,7 +31,7 @@ from vision.store import (
     StoreError,
     TrainingSessionInfo,
 )
-from vision.types import Leg, Session
+from vision.types import AnalysedSet, Leg
 
 MAX_SESSIONS_PER_WEEK = 14
 
@@ -173,7 +173,7 @@ class Records:
         require(self.actor, Action.READ)
         return self.store.video(set_id)
 
-    def stored_set(self, session_id: int, set_number: int = 1) -> Session:
+    def stored_set(self, session_id: int, set_number: int = 1) -> AnalysedSet:
         """The stored set re-scored from its landmarks under the protocol, leg and band it was saved with."""
         from vision.analysis import analyse_track
 

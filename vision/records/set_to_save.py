@@ -21,14 +21,14 @@ from vision.records.landmarks import pack as pack_landmarks
 from vision.records.set_key import settings_key
 from vision.report import session_to_dict
 from vision.store.rows import NewRep, NewSet
-from vision.types import Leg, ProtocolKind, Session
+from vision.types import AnalysedSet, Leg
 
 
 @dataclass(frozen=True)
 class SetToSave:
     leg: Leg
     protocol: str  # the protocol's id (a tempo variant included: band-tempo@3-0-3)
-    kind: ProtocolKind
+    kind: str  # the exercise kind's name (vision.kinds)
     band: str | None
     clip_name: str
     content_hash: str
@@ -47,7 +47,7 @@ class SetToSave:
     @classmethod
     def from_analysis(
         cls,
-        session: Session,
+        session: AnalysedSet,
         *,
         clip_name: str | None = None,
         content_hash: str | None = None,
@@ -129,7 +129,6 @@ class SetToSave:
     def from_draft(cls, text: str) -> SetToSave:
         data = json.loads(text)
         data["leg"] = Leg(data["leg"])
-        data["kind"] = ProtocolKind(data["kind"])
         data["warnings"] = tuple(data["warnings"])
         data["reps"] = tuple(NewRep(**{**r, "faults": tuple(r["faults"])}) for r in data["reps"])
         data["landmarks"] = base64.b64decode(data["landmarks"])
