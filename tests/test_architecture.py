@@ -118,6 +118,23 @@ def test_faces_reach_storage_only_through_the_records_service():
     assert offenders == {}
 
 
+def test_kinds_are_plug_ins_not_branches():
+    """Only the kinds themselves name a kind: everything else asks the protocol's ``exercise_kind``."""
+    allowed = (VISION / "kinds", VISION / "types.py")
+    code = [*VISION.rglob("*.py"), *(ROOT / "app_pages").rglob("*.py"), ROOT / "app.py"]
+    offenders = []
+    for path in code:
+        if any(path == a or path.is_relative_to(a) for a in allowed):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            named = isinstance(node, ast.Name) and node.id == "ProtocolKind"
+            attribute = isinstance(node, ast.Attribute) and node.attr == "is_isometric"
+            literal = isinstance(node, ast.Constant) and node.value == "isometric"  # ("eccentric" is a phase too)
+            if named or attribute or literal:
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []
+
+
 class ReplayPose:
     """A fake pose backend: replays a synthetic plantarflexion trace as landmarks (no model)."""
 
