@@ -181,9 +181,11 @@ def cmd_score(args) -> int:
 def _open_records(args):
     from vision.cli_course import find_athlete
     from vision.records import Records
+    from vision.records.service import check_day
 
     records = Records.open(args.db)
     try:
+        check_day(args.date, "a training day on")  # a typo in --date: one sentence now, not after scoring
         find_athlete(records, args.athlete)  # unknown athlete: one sentence now, not after scoring
     except CalfcheckError:
         records.close()
@@ -206,15 +208,25 @@ def _fill_from_prescription(records, args) -> None:
 
 
 def _save_scored(records, args, session, console) -> None:
-    """File the set in the athlete's record and print the programme's advice for the next session."""
+    """File the set in the athlete's record and print the programme's advice for the next session. When the
+    database fails (locked, full, gone), the scored set is kept in a file and the message says where."""
     from vision.outputs import file_sha256
-    from vision.records import SetToSave
+    from vision.records import SetToSave, StoreError
+    from vision.records.unsaved import keep_unsaved
 
     item = SetToSave.from_analysis(
         session, clip_name=Path(args.video).name, content_hash=file_sha256(args.video), model=args.model
     )
     video = Path(args.video).read_bytes() if args.keep_video else None
-    outcome = records.save_set(records.athlete(args.athlete).id, item, source="cli", day=args.date, video=video)
+    athlete = records.athlete(args.athlete)
+    try:
+        outcome = records.save_set(athlete.id, item, source="cli", day=args.date, video=video)
+    except StoreError as exc:
+        if not item.reliable:
+            raise  # a clip that cannot be judged is not worth keeping: the message says why
+        kept = keep_unsaved(item, athlete.name, args.date)
+        raise StoreError(f"{exc}; the scored set is kept in {shown(kept)}: save it later with 'calfcheck save "
+                         f"{shown(kept)}'") from None  # fmt: skip
     console.print(outcome.message, markup=False, highlight=False, soft_wrap=True)
     if outcome.next_session:
         console.print(outcome.next_session, markup=False, highlight=False, soft_wrap=True)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from vision.outputs import OutputTarget
+from vision.outputs import OutputTarget, shown
 from vision.programme import band_ladder
 from vision.protocols import DEFAULT_PROTOCOL
 from vision.types import Leg
@@ -109,6 +109,10 @@ def add_course_parsers(sub) -> None:
     history.add_argument("--csv", dest="csv_out", default=None, help="write the rows as CSV here ('-': stdout)")
     add_db_option(history)
 
+    save = sub.add_parser("save", help="file a scored set a failed save kept (the path it named)")
+    save.add_argument("kept", help="the kept set's .json file")
+    add_db_option(save)
+
     report = sub.add_parser("report", help="an athlete's PDF progress report")
     report.add_argument("name")
     report.add_argument("--pdf", dest="pdf_out", required=True, help="where to write the PDF")
@@ -148,7 +152,9 @@ def cmd_athlete(args) -> int:
                         reason="first prescription",
                     )  # fmt: skip
                 shown_band = args.band or "no band"
-                console.print(f"prescribed {p.protocol} on {shown_band}, {args.per_week}× a week ({args.leg})")
+                console.print(
+                    f"prescribed {p.protocol} on {shown_band}, {args.per_week}× a week ({args.leg})", markup=False
+                )
         elif args.verb == "list":
             print_athletes(records.athletes(), console)
         elif args.verb == "show":
@@ -198,8 +204,29 @@ def cmd_report(args) -> int:
         raise UsageError("a PDF needs a file name, not '-'")
     course = _course(args)
     target.write(course_pdf(course))
-    print(f"wrote the progress report of {course.athlete.name} to {args.pdf_out}")
+    print(f"wrote the progress report of {course.athlete.name} to {shown(args.pdf_out)}")
     return 0
 
 
-COURSE_COMMANDS = {"athlete": cmd_athlete, "history": cmd_history, "report": cmd_report}
+def cmd_save(args) -> int:
+    """File a set that ``score --athlete`` could not save; the kept file goes once it is on the record."""
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from vision.records import Records
+    from vision.records.unsaved import read_unsaved
+
+    kept = read_unsaved(args.kept)
+    with Records.open(args.db) as records:
+        athlete = find_athlete(records, kept.athlete)
+        outcome = records.save_set(athlete.id, kept.item, source="cli", day=kept.day)
+    console = Console()
+    console.print(outcome.message, markup=False, highlight=False, soft_wrap=True)
+    if outcome.next_session:
+        console.print(outcome.next_session, markup=False, highlight=False, soft_wrap=True)
+    Path(args.kept).unlink(missing_ok=True)  # on the record now (or already was): nothing left to keep
+    return 0
+
+
+COURSE_COMMANDS = {"athlete": cmd_athlete, "history": cmd_history, "report": cmd_report, "save": cmd_save}

@@ -1,10 +1,13 @@
 """Readable terminal output (rich tables): a scored session, athletes, a course, its history, advice.
 
-Contract: printing only, no analysis and no storage access."""
+Contract: printing only, no analysis and no storage access. Everything people typed or named (athletes,
+clip and protocol names, notes, the advice that quotes them) is printed as plain text: Rich markup in a
+name (``Ann [/]``, ``[red]Bob[/red]``) is shown as typed, never interpreted (``escape``)."""
 
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from vision.scoring import describe_rep, describe_stalls
@@ -14,7 +17,9 @@ from vision.types import AnalysedSet
 def print_session(session: AnalysedSet, console: Console | None = None) -> None:
     console = console or Console()
     p, s = session.protocol, session.summary
-    console.print(f"[bold]{session.source}[/] · {p.name} · {session.leg.value} leg · {session.duration_s:.1f} s")
+    console.print(
+        f"[bold]{escape(session.source)}[/] · {escape(p.name)} · {session.leg.value} leg · {session.duration_s:.1f} s"
+    )
     table = Table(show_lines=False)
     stalls = any(sc.rep.stalls for sc in session.scores)
     for col in ("rep", "start", "push s", "hold s", "return s", "score", "faults") + (("stalls",) if stalls else ()):
@@ -36,13 +41,13 @@ def print_session(session: AnalysedSet, console: Console | None = None) -> None:
     else:
         console.print("No reps found.")
     mean = f"{s.mean_score:.0f}" if s.mean_score is not None else "-"
-    band = f" → next band: {s.next_band}" if s.next_band else ""
+    band = f" → next band: {escape(s.next_band)}" if s.next_band else ""
     console.print(
         f"reps {s.rep_count} (good {s.good_rep_count}) · longest hold {s.longest_hold_s:.1f} s · "
         f"mean score {mean} · fatigue {'yes' if s.fatigue else 'no'} · band: [bold]{s.band_advice}[/]{band}"
     )
     for w in session.quality.warnings:
-        console.print(f"[yellow]! {w}[/]")
+        console.print(f"[yellow]! {escape(w)}[/]")
 
 
 def print_athletes(athletes, console: Console | None = None) -> None:
@@ -54,25 +59,25 @@ def print_athletes(athletes, console: Console | None = None) -> None:
     for col in ("athlete", "sessions", "last session"):
         table.add_column(col)
     for a in athletes:
-        table.add_row(a.name, str(a.sessions), a.last_day.isoformat() if a.last_day else "-")
+        table.add_row(escape(a.name), str(a.sessions), a.last_day.isoformat() if a.last_day else "-")
     console.print(table)
 
 
 def print_course(course, console: Console | None = None) -> None:
     """Each leg's prescription, next-session advice and adherence; then left against right."""
     console = console or Console()
-    console.print(f"[bold]{course.athlete.name}[/]")
+    console.print(f"[bold]{escape(course.athlete.name)}[/]")
     if not course.active_legs:
         console.print("No prescription and no session yet.")
     for c in course.active_legs:
         p = c.prescription
-        now = f"{c.step.protocol} on {c.step.band or 'no band'}"
+        now = escape(f"{c.step.protocol} on {c.step.band or 'no band'}")
         per_week = (
             f", {p.sessions_per_week}× a week since {p.start_date}" if p else " (no prescription: latest session)"
         )
         console.print(f"\n[bold]{c.leg.value} leg[/]: {now}{per_week}; {len(c.sessions)} sessions")
         if c.advice:
-            console.print(f"  next session: [bold]{c.advice.headline}[/] — {c.advice.reason}")
+            console.print(f"  next session: [bold]{escape(c.advice.headline)}[/] — {escape(c.advice.reason)}")
         if c.adherence and c.adherence.weeks:
             recent = ", ".join(f"{w.label} {w.sessions}/{w.target}" for w in c.adherence.weeks[-4:])
             console.print(
@@ -102,13 +107,13 @@ def print_course(course, console: Console | None = None) -> None:
 def print_history(name: str, rows: list[dict], console: Console | None = None) -> None:
     console = console or Console()
     if not rows:
-        console.print(f"{name}: no sessions yet.")
+        console.print(f"{name}: no sessions yet.", markup=False)
         return
-    table = Table(title=f"{name}: {len(rows)} sessions")
+    table = Table(title=f"{escape(name)}: {len(rows)} sessions")
     columns = ("date", "source", "protocol", "leg", "band", "sets", "reps", "reps_on_tempo", "longest_hold_s",
                "mean_score", "advice")  # fmt: skip
     for col in columns:
         table.add_column(col.replace("_", " "), overflow="fold")
     for r in rows:
-        table.add_row(*("-" if r[c] is None else str(r[c]) for c in columns))
+        table.add_row(*("-" if r[c] is None else escape(str(r[c])) for c in columns))
     console.print(table)

@@ -3,8 +3,9 @@
 Contract:
 - ``OutputTarget.prepare(path, inputs=...)`` looks at a path the user gave *before* anything is scored
   and raises ``OutputError`` (one sentence naming the user's path) when it cannot or must not be
-  written: a folder, the input clip itself, a missing folder, a folder that cannot be written, a
-  read-only file system. ``-`` means standard output.
+  written: a folder, the input clip itself, a database (any SQLite file or its write-ahead log, known by
+  its header: a report written over it would wipe every athlete), a missing folder, a folder that cannot
+  be written, a read-only file system. ``-`` means standard output.
 - ``target.write(data)``: a regular file (or a new path) is replaced atomically — a temporary file with a
   short name in the same folder, then a rename — so a crash never leaves half a result and a long but
   legal file name never overflows. A symbolic link is followed: its target is replaced, the link stays.
@@ -28,6 +29,18 @@ from pathlib import Path
 from vision.errors import OutputError
 
 STDOUT = "-"
+SQLITE_HEADER = b"SQLite format 3\x00"
+SQLITE_WAL_MAGIC = (b"\x37\x7f\x06\x82", b"\x37\x7f\x06\x83")  # big- and little-endian checksums
+
+
+def is_database_file(path: str | os.PathLike) -> bool:
+    """An SQLite database, or its write-ahead log, by the first bytes (whatever the file is called)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except OSError:
+        return False
+    return head == SQLITE_HEADER or head[:4] in SQLITE_WAL_MAGIC
 
 
 def encode_text(data: str | bytes) -> bytes:
@@ -69,6 +82,8 @@ class OutputTarget:
                 raise OutputError(f"{shown(given)} is a folder; give a file name for the result")
             if not stat.S_ISREG(mode):
                 return cls(given, path, True)
+            if is_database_file(path):
+                raise OutputError(f"{shown(given)} is a database; choose another name for the result")
             if not os.access(path, os.W_OK):
                 raise OutputError(f"{shown(given)} cannot be written (permission denied)")
         if not path.parent.is_dir():

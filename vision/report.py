@@ -155,11 +155,23 @@ def rep_rows(session: AnalysedSet) -> list[dict]:
     return rows
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet reads as the start of a formula
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula (``=HYPERLINK(...)`` in a clip or athlete name) gets
+    a leading apostrophe, the way spreadsheets mark text (OWASP, CSV injection); numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and value != "-":
+        return "'" + value
+    return value
+
+
 def csv_text(rows: list[dict], columns: list[str]) -> str:
+    """Every CSV calfcheck writes (reps, traces, batch summaries, histories): text cells spreadsheet-safe."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({k: spreadsheet_safe(v) for k, v in row.items()} for row in rows)
     return buf.getvalue()
 
 

@@ -8,12 +8,13 @@ id after ``athlete(name)`` found them, notes and prescription changes are signed
 policy the store must not: a clip that cannot be judged is not saved (saved, it would read as a failed
 session and could move the athlete down a band); a prescription's protocol reference is resolved and a
 therapist's own TOML kept verbatim; the programme's advice after a save is computed here once
-(``SaveOutcome``) for every face to show.
+(``SaveOutcome``) for every face to show. Training days and prescription starts lie in ``day_window``:
+from 1 January 2000 to tomorrow (a typo such as 9999-12-31 or 1900 would skew adherence for good).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from vision.errors import ProtocolError
@@ -34,6 +35,18 @@ from vision.store import (
 from vision.types import AnalysedSet, Leg
 
 MAX_SESSIONS_PER_WEEK = 14
+EARLIEST_DAY = date(2000, 1, 1)  # before any athlete filmed a set with calfcheck
+
+
+def day_window(today: date | None = None) -> tuple[date, date]:
+    """The days a training session or a prescription may have: 2000-01-01 to tomorrow (time zones)."""
+    return EARLIEST_DAY, (today or date.today()) + timedelta(days=1)
+
+
+def check_day(day: date | None, what: str, today: date | None = None) -> None:
+    first, last = day_window(today)
+    if day is not None and not first <= day <= last:
+        raise StoreError(f"{what} {day.isoformat()} is not between {first.isoformat()} and {last.isoformat()}")
 
 
 class Records:
@@ -106,6 +119,7 @@ class Records:
         """A new prescription for one leg; ``protocol`` is an id, a tempo variant or a TOML file's path
         (its text is kept, so the record never depends on the file staying where it was)."""
         require(self.actor, Action.PRESCRIBE)
+        check_day(start, "a prescription starting on")
         if not 1 <= sessions_per_week <= MAX_SESSIONS_PER_WEEK:
             raise StoreError(f"sessions per week must be from 1 to {MAX_SESSIONS_PER_WEEK}")
         if band is not None and band not in self.rules.bands:
@@ -144,6 +158,7 @@ class Records:
         if not item.reliable:
             why = "; ".join(item.warnings) or "the working leg was not reliably in view"
             raise StoreError(f"not saved, because this clip cannot be judged: {why}")
+        check_day(day or (performed_at.date() if performed_at else None), "a training day on", today)
         saved = self.store.save_set(athlete_id, item.new_set(source, video), day=day, performed_at=performed_at)
         course = self.course(athlete_id, today=today)
         return SaveOutcome(saved, course.athlete, item.leg, course.legs[item.leg].advice)

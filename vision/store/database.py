@@ -3,7 +3,9 @@
 Contract: ``database_url(explicit=None)`` resolves ``--db`` > ``CALFCHECK_DB`` > SQLite in the user's data
 folder (``platformdirs``). ``connect(url)`` returns an ``Engine`` whose schema is at Alembic's head
 (migrations run on first use; a database from a newer calfcheck is refused, never touched).
-``describe_url`` shows a URL without its password. ``StoreError`` carries one sentence for the user;
+``describe_url`` shows a URL without its password (in the user part or the query string). An in-memory
+SQLite database is refused (it would keep nothing); an SQLite file is created only in a folder that exists
+(or the default one), readable by its owner only (0600). ``StoreError`` carries one sentence for the user;
 ``translate(exc, url)`` turns a driver's error (locked, read-only, unreachable, ...) into one.
 
 SQLite: foreign keys on, a busy timeout so a second writer waits instead of failing, and write
@@ -13,6 +15,7 @@ up rather than deadlock; WAL journal so readers never block the writer.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -21,6 +24,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
@@ -51,9 +55,12 @@ def database_url(explicit: str | None = None) -> str:
 def describe_url(url: str) -> str:
     """The URL as a user may see it in a message: no password."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        parsed = make_url(url)
     except ArgumentError:
         return "(not a database URL)"
+    secret = {k: "***" for k in parsed.query if "password" in k.lower() or k.lower() == "passfile"}
+    shown = (parsed.update_query_dict(secret) if secret else parsed).render_as_string(hide_password=True)
+    return shown.replace("%2A%2A%2A", "***")
 
 
 def _alembic_config(connection) -> Config:
@@ -100,12 +107,13 @@ def translate(exc: BaseException, url: str) -> StoreError:
         return StoreError(f"the database {where} cannot be opened (check that its folder exists and is writable)")
     if "not a database" in low or "malformed" in low:
         return StoreError(f"{where} is not a calfcheck database (the file is damaged or something else)")
-    if "connection refused" in low or "could not connect" in low or "connection failed" in low:
-        return StoreError(f"cannot reach the database server at {where}; is PostgreSQL running?")
-    if "password authentication failed" in low or "authentication" in low:
+    # The server answered (a wrong password, no such database) before "could not connect" wording wraps it.
+    if "password authentication failed" in low or "authentication" in low or "no password supplied" in low:
         return StoreError(f"the database server at {where} refused the user name or password")
     if "does not exist" in low and "database" in low:
         return StoreError(f"the database named in {where} does not exist on that server")
+    if "connection refused" in low or "could not connect" in low or "connection failed" in low:
+        return StoreError(f"cannot reach the database server at {where}; is PostgreSQL running?")
     return StoreError(f"the database {where} failed: {text or type(exc).__name__}")
 
 
@@ -121,14 +129,14 @@ def connect(url: str | None = None, busy_timeout_s: float = BUSY_TIMEOUT_S) -> E
             f"'{describe_url(url)}' is not a database URL; use e.g. sqlite:///path/to/calfcheck.db "
             "or postgresql+psycopg://user@host/dbname"
         ) from None
-    sqlite_file = parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:"
+    sqlite = parsed.get_backend_name() == "sqlite"
+    if sqlite and (not parsed.database or parsed.database == ":memory:" or "mode=memory" in str(parsed)):
+        raise StoreError(
+            "an in-memory database keeps nothing once calfcheck exits; give a file, e.g. sqlite:///path/calfcheck.db"
+        )
     # An SQLite URI ("file:...?mode=ro&uri=true") names a file to open as is: never create folders from it.
-    if sqlite_file and not parsed.database.startswith("file:"):
-        folder = Path(parsed.database).expanduser().parent
-        try:
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # health data: the user's own folder
-        except OSError as exc:
-            raise StoreError(f"cannot create the database folder {folder}: {exc.strerror}") from None
+    if sqlite and not parsed.database.startswith("file:"):
+        _prepare_sqlite_file(Path(parsed.database).expanduser(), default=url == f"sqlite:///{default_sqlite_path()}")
     try:
         connect_args = {"connect_timeout": 10} if parsed.get_backend_name() == "postgresql" else {}
         engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
@@ -147,9 +155,33 @@ def connect(url: str | None = None, busy_timeout_s: float = BUSY_TIMEOUT_S) -> E
     return engine
 
 
+def _prepare_sqlite_file(path: Path, default: bool) -> None:
+    """Create the default database's folder if needed; elsewhere a missing folder is a typo, said in one
+    sentence rather than a new empty database somewhere unexpected. A new file is the owner's alone."""
+    folder = path.parent
+    if not folder.is_dir():
+        if not default:
+            raise StoreError(f"there is no folder {folder} for the database {path.name}; check the path")
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)  # health data: the user's own folder
+        except OSError as exc:
+            raise StoreError(f"cannot create the database folder {folder}: {exc.strerror}") from None
+    if not path.exists():
+        # SQLite gives its journal and WAL files the same mode. A read-only folder: SQLite's own error says
+        # so in words (translate).
+        with contextlib.suppress(OSError):
+            path.touch(mode=0o600, exist_ok=True)
+
+
 def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        try:
+            return MigrationContext.configure(conn).get_current_revision()
+        except CommandError:  # two rows in alembic_version: not something calfcheck wrote
+            raise StoreError(
+                f"the database {describe_url(str(engine.url))} has a damaged version table (more than one "
+                "schema version); restore it from a backup"
+            ) from None
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
