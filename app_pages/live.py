@@ -16,6 +16,7 @@ import av
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
+from app_pages.plain import plain
 from app_pages.records import DraftStore, save_panel
 from app_pages.tempo_guide import guide_html
 from app_pages.ui import Prescription, header, prescription_picker, summary_block
@@ -172,7 +173,7 @@ if drafts and not playing:
     st.subheader("Sets not saved yet")
     for draft in drafts:
         when = time.strftime("%H:%M", time.localtime(draft.finished_at))
-        with st.expander(f"Set finished at {when}: {draft.reps} reps ({draft.protocol})", expanded=True):
+        with st.expander(plain(f"Set finished at {when}: {draft.reps} reps ({draft.protocol})"), expanded=True):
             save_panel(DRAFTS.item(draft.name), source="live", key=f"draft-{draft.name}",
                        on_saved=lambda stem=draft.name: DRAFTS.discard(stem))  # fmt: skip
             if st.button("Discard this set", key=f"discard-{draft.name}"):

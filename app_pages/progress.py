@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.course_charts import adherence_figure, ladder_figure, session_figures
+from app_pages.plain import plain
 from app_pages.records import athlete_picker, open_records
 from app_pages.ui import header
 from vision.errors import CalfcheckError
@@ -28,11 +29,11 @@ st.session_state["athlete"] = name
 try:
     course = records.course(records.athlete(name).id)
 except CalfcheckError as exc:
-    st.error(f"This athlete's record cannot be read: {exc}.")
+    st.error(plain(f"This athlete's record cannot be read: {exc}."))
     st.stop()
 
 if not course.active_legs:
-    st.info(f"{name} has no prescription and no saved session yet.")
+    st.info(plain(f"{name} has no prescription and no saved session yet."))
     st.stop()
 
 cols = st.columns(len(course.active_legs))
@@ -41,12 +42,12 @@ for col, c in zip(cols, course.active_legs):
         p = c.prescription
         st.markdown(f"### {c.leg.value.capitalize()} leg")
         if p is not None:
-            band = f" on the **{p.band}** band" if p.band else ""
-            st.markdown(f"Now: {p.protocol}{band}, {p.sessions_per_week}× a week since {p.start_date:%d %b %Y}.")
+            band = f" on the {p.band} band" if p.band else ""
+            st.markdown(plain(f"Now: {p.protocol}{band}, {p.sessions_per_week}× a week since {p.start_date:%d %b %Y}."))
         else:
-            st.markdown(f"Now: {c.step.protocol} on {c.step.band or 'no band'} (no prescription yet).")
+            st.markdown(plain(f"Now: {c.step.protocol} on {c.step.band or 'no band'} (no prescription yet)."))
         if c.advice is not None:
-            st.success(f"Next session: {advice_line(c.advice)}", icon=None)
+            st.success(plain(f"Next session: {advice_line(c.advice)}"), icon=None)
         if c.adherence is not None and c.adherence.weeks:
             a = c.adherence
             m1, m2, m3 = st.columns(3)

@@ -13,6 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages.charts import signal_figure
+from app_pages.plain import plain
 from app_pages.records import open_records
 from app_pages.rep_view import show_rep_table
 from app_pages.ui import header, summary_block
@@ -26,7 +27,7 @@ header("Review queue", "Sessions waiting for your review, newest first. Open one
 records = open_records()
 done = st.session_state.pop("queue-done", None)
 if done:
-    st.success(done)
+    st.success(plain(done))
 queue = records.review_queue()
 if not queue:
     st.info("Nothing is waiting for review.")
@@ -36,7 +37,7 @@ if not queue:
 def label(s) -> str:
     reps = sum(x.rep_count for x in s.sets)
     band = f" {s.band}" if s.band else ""
-    return (
+    return plain(
         f"{s.athlete} · {s.day:%a %d %b} · {s.leg.value} leg · {s.protocol}{band} · {len(s.sets)} set(s), {reps} reps"
     )
 
@@ -47,19 +48,19 @@ chosen_id = st.radio("Waiting", list(by_id), format_func=lambda i: label(by_id[i
 session_info = by_id[chosen_id]
 
 st.divider()
-st.subheader(f"{session_info.athlete} — {session_info.day:%A %d %B %Y}, {session_info.leg.value} leg")
+st.subheader(plain(f"{session_info.athlete} — {session_info.day:%A %d %B %Y}, {session_info.leg.value} leg"))
 numbers = [s.number for s in session_info.sets]
 number = st.segmented_control("Set", numbers, default=numbers[0], key=f"set-{chosen_id}") if len(numbers) > 1 else 1
 stored = next(s for s in session_info.sets if s.number == (number or numbers[0]))
-st.caption(f"Clip: {stored.clip_name} · source: {session_info.source}")
+st.caption(plain(f"Clip: {stored.clip_name} · source: {session_info.source}"))
 programme = records.course(session_info.athlete_id).legs[session_info.leg].advice
 if programme is not None:
-    st.info(f"Programme, next session: {advice_line(programme)}")
+    st.info(plain(f"Programme, next session: {advice_line(programme)}"))
 
 try:
     session = records.stored_set(session_info.id, stored.number)
 except CalfcheckError as exc:
-    st.error(f"This set cannot be redrawn: {exc}.")
+    st.error(plain(f"This set cannot be redrawn: {exc}."))
     session = None
 
 
@@ -86,7 +87,7 @@ if session is not None:
             try:
                 st.video(overlay_video(session_info.id, stored.number, stored.id), format="video/mp4")
             except CalfcheckError as exc:
-                st.error(f"The overlay could not be drawn: {exc}")
+                st.error(plain(f"The overlay could not be drawn: {exc}"))
         if not stored.has_video:
             st.caption("Drawn from the stored landmarks: the video was not kept.")
     with right:
@@ -104,14 +105,14 @@ with notes_col:
             try:
                 records.add_note(session_info.id, text)  # signed by who is using calfcheck, not typed
             except CalfcheckError as exc:
-                st.error(f"The note was not saved: {exc}.")
+                st.error(plain(f"The note was not saved: {exc}."))
             else:
                 st.rerun()
     if st.button("Mark reviewed", key=f"reviewed-{chosen_id}", type="primary"):
         try:
             records.mark_reviewed(session_info.id)
         except CalfcheckError as exc:
-            st.error(f"Not marked: {exc}.")
+            st.error(plain(f"Not marked: {exc}."))
         else:
             when = f"{session_info.day:%d %b}"
             st.session_state["queue-done"] = f"Marked {session_info.athlete}'s session of {when} reviewed."
@@ -122,7 +123,9 @@ with prescription_col:
     current = records.prescription(session_info.athlete_id, session_info.leg)
     if current is not None:
         band = f" on {current.band}" if current.band else ""
-        st.markdown(f"Now: {current.protocol}{band}, {current.sessions_per_week}× a week ({current.changed_by}).")
+        st.markdown(
+            plain(f"Now: {current.protocol}{band}, {current.sessions_per_week}× a week ({current.changed_by}).")
+        )
     with st.form(f"prescribe-{chosen_id}"):
         protocols = {p.id: p.name for p in builtin_protocols()}
         ids = list(protocols)
@@ -151,7 +154,7 @@ with prescription_col:
                     reason=reason,
                 )  # fmt: skip  (a bad tempo: one sentence, nothing changed)
             except CalfcheckError as exc:
-                st.error(f"Not changed: {exc}.")
+                st.error(plain(f"Not changed: {exc}."))
             else:
                 st.session_state["queue-done"] = (
                     f"Prescription changed: {changed.protocol} on {band}, {per_week}× a week."
@@ -161,7 +164,9 @@ with prescription_col:
     if len(history) > 1:
         st.caption(
             "History: "
-            + "; ".join(
-                f"{p.changed_at:%d %b}: {p.protocol} {p.band or ''} ({p.reason or p.changed_by})" for p in history
+            + plain(
+                "; ".join(
+                    f"{p.changed_at:%d %b}: {p.protocol} {p.band or ''} ({p.reason or p.changed_by})" for p in history
+                )
             )
         )

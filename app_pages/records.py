@@ -20,10 +20,13 @@ from pathlib import Path
 
 import streamlit as st
 
+from app_pages.plain import plain
 from app_pages.uploads import DEFAULT_ROOT
 from vision.errors import CalfcheckError
 from vision.outputs import write_atomic
 from vision.records import Records, SetToSave
+from vision.records.service import day_window
+from vision.records.unsaved import keep_unsaved
 from vision.types import AnalysedSet
 
 NEW_ATHLETE = "➕ New athlete…"
@@ -38,7 +41,7 @@ def open_records() -> Records:
     try:
         return _records(os.environ.get("CALFCHECK_DB") or None)
     except CalfcheckError as exc:
-        st.error(f"The athletes' records cannot be opened: {exc}.")
+        st.error(plain(f"The athletes' records cannot be opened: {exc}."))
         st.stop()
 
 
@@ -59,14 +62,23 @@ def athlete_picker(records: Records, key: str, allow_new: bool = True) -> str | 
 
 
 def save_panel(item: SetToSave, *, source: str, key: str, clip: Path | None = None, on_saved=None) -> None:
-    """Save the scored set to an athlete's record (explicitly, with a button)."""
+    """Save the scored set to an athlete's record (explicitly, with a button). When the database fails (gone,
+    locked, full), the page says so and the scored set is kept in a file, never thrown away."""
     records = open_records()
     with st.container(border=True):
         st.markdown("**Save to an athlete's record**")
         cols = st.columns([2, 1, 1])
+        first, last = day_window()
+        day = cols[1].date_input("Day of training", value=date.today(), key=f"{key}-day", min_value=first,
+                                 max_value=min(last, date.today()))  # fmt: skip
         with cols[0]:
-            name = athlete_picker(records, key)
-        day = cols[1].date_input("Day of training", value=date.today(), key=f"{key}-day", max_value=date.today())
+            try:
+                name = athlete_picker(records, key)
+            except CalfcheckError as exc:  # the records cannot even be read: nothing can be saved now
+                st.error(plain(f"The athletes' records cannot be read: {exc}."))
+                typed = st.session_state.get(f"{key}-new-athlete") or st.session_state.get("athlete") or ""
+                _keep(item, typed.strip(), day, source)
+                return
         keep = cols[2].checkbox("Keep the video too", value=False, key=f"{key}-keep", disabled=clip is None,
                                 help="By default only the landmarks are stored, never the video.")  # fmt: skip
         if not st.button("Save set", key=f"{key}-save", type="primary", disabled=not name):
@@ -76,14 +88,27 @@ def save_panel(item: SetToSave, *, source: str, key: str, clip: Path | None = No
             video = clip.read_bytes() if keep and clip is not None else None
             outcome = records.save_set(athlete.id, item, source=source, day=day, video=video)
         except (CalfcheckError, OSError) as exc:
-            st.error(f"Not saved: {exc}.")
+            st.error(plain(f"Not saved: {exc}."))
+            if item.reliable:  # the database failed, not the clip: keep the scored set
+                _keep(item, name, day, source)
             return
         st.session_state["athlete"] = outcome.athlete.name
-        (st.info if outcome.saved.duplicate else st.success)(outcome.message)
+        (st.info if outcome.saved.duplicate else st.success)(plain(outcome.message))
         if outcome.next_session:
             st.text(outcome.next_session)  # as text: a name is typed by a person, never Markdown
         if on_saved is not None:
             on_saved()
+
+
+def _keep(item: SetToSave, name: str, day: date, source: str) -> None:
+    """Keep a set the database could not take, and say where and how to file it later."""
+    try:
+        kept = keep_unsaved(item, name, day, source)
+    except OSError as exc:
+        st.error(plain(f"The scored set could not be kept either: {exc.strerror or exc}."))
+        return
+    hint = "" if name else " --athlete NAME"
+    st.text(f"The scored set is kept in {kept}; once the database is back, 'calfcheck save {kept}{hint}' files it.")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages.charts import signal_figure
+from app_pages.plain import plain
 from app_pages.records import save_panel
 from app_pages.rep_view import show_rep_table
 from app_pages.ui import Prescription, header, prescription_picker, summary_block
@@ -83,7 +84,7 @@ if clip_bytes is not None:
         extraction = extraction_for(clip, checker)
         session = checker.analyse(extraction, source=clip_name)
     except CalfcheckError as exc:
-        st.error(f"We could not read this clip. {exc}")
+        st.error(plain(f"We could not read this clip. {exc}"))
         st.stop()
     except Exception as exc:  # never a traceback for a user
         st.error(f"Something went wrong while analysing this clip ({type(exc).__name__}). Try another export of it.")

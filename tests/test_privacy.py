@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.netless.check_app import NAME, NOTE, REASON
 from tests.streamlit_app import free_port, start_app
 
 CHROMIUM = "/usr/bin/chromium"
@@ -85,7 +86,9 @@ def test_the_app_works_with_no_network_and_tries_to_reach_nothing(tmp_path, arti
     assert res.returncode == 0, res.stderr[-3000:]
     seen = json.loads(out.read_text())
     assert seen["rendered"] == {"live": True, "review": True, "progress": True, "queue": True}  # every page
-    assert seen["browser_outbound"] == []  # no CDN fonts, icons or scripts
+    assert seen["browser_outbound"] == []  # no CDN fonts, icons or scripts, no image from people's text
+    # an athlete's name, a prescription's reason and a note with outside images are shown as typed
+    assert seen["shown_as_typed"]["progress"] and seen["shown_as_typed"]["queue"] == [NAME, NOTE, REASON]
     assert seen["server_outbound"] == [], seen["server_output"]  # no IP lookup, no telemetry
 
 

@@ -7,12 +7,15 @@ Needs /usr/bin/chromium (``make test`` installs it) and ../shared for the clip.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
+from app_pages.records import NEW_ATHLETE
 from tests.conftest import REMIX, needs_shared
 from tests.streamlit_app import free_port, start_app
 from tests.test_browser import CHROMIUM, upload
+from tests.test_cli import calfcheck
 from vision.records import Records
 
 pytestmark = [
@@ -28,12 +31,12 @@ def app(tmp_path_factory):
     folder = tmp_path_factory.mktemp("records-app")
     db = f"sqlite:///{folder / 'calfcheck.db'}"
     port = free_port()
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "CALFCHECK_DB": db}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "CALFCHECK_DB": db, "XDG_DATA_HOME": str(folder / "data")}
     try:
         proc = start_app(port, folder / "streamlit.log", "--server.headless", "true", env=env)
     except RuntimeError as exc:
         pytest.fail(str(exc))
-    yield f"http://127.0.0.1:{port}", db
+    yield f"http://127.0.0.1:{port}", db, folder / "data" / "calfcheck" / "unsaved"
     proc.terminate()
     proc.wait(timeout=20)
 
@@ -61,7 +64,7 @@ def choose(page, label: str, option: str) -> None:
 
 
 def test_save_an_upload_then_progress_then_review_queue(app, page, artifacts):
-    url, db = app
+    url, db, _ = app
     upload(page, url, CLIP)
     page.get_by_text("Download JSON").wait_for(timeout=240_000)
     choose(page, "Band colour", "red")
@@ -110,3 +113,37 @@ def test_save_an_upload_then_progress_then_review_queue(app, page, artifacts):
         assert session.reviewed and [n.text for n in session.notes] == ["Good range; slow the return a little."]
         assert session.notes[0].author == "local user"  # signed by who uses calfcheck, never a typed name
         assert records.review_queue() == []
+
+
+def test_a_database_moved_away_while_the_app_runs_is_said_and_the_set_is_kept(app, page, artifacts):
+    """SQLite would go on "saving" into the unlinked file; the page says the file went and keeps the set."""
+    url, db, unsaved = app
+    path = Path(db.removeprefix("sqlite:///"))
+    upload(page, url, CLIP)
+    page.get_by_text("Download JSON").wait_for(timeout=240_000)
+    page.get_by_text("Save to an athlete's record").wait_for(timeout=120_000)
+    choose(page, "Athlete", NEW_ATHLETE)  # the page remembers the last athlete saved for
+    page.get_by_label("New athlete's name").fill("Moved Away")
+    page.get_by_label("New athlete's name").press("Enter")
+    save = page.get_by_role("button", name="Save set")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('button')].some(b => b.innerText.includes('Save set') && !b.disabled)",
+        timeout=30_000,
+    )  # the typed name is in: the button is ready
+    moved = path.with_name("moved.db")
+    path.rename(moved)
+    try:
+        save.click()
+        page.get_by_text("was deleted or moved while calfcheck had it open", exact=False).wait_for(timeout=60_000)
+        page.get_by_text("The scored set is kept in", exact=False).wait_for(timeout=10_000)
+        page.screenshot(path=str(artifacts / "records_database_moved.png"), full_page=True)
+    finally:
+        moved.rename(path)
+    [kept] = unsaved.glob("unsaved-*.json")
+    assert page.get_by_text(str(kept), exact=False).count() == 1  # the page says where
+    saved = calfcheck("save", kept, "--db", db)
+    assert saved.returncode == 0, saved.stderr
+    assert "Saved for Moved Away:" in saved.stdout and not kept.exists()
+    with Records.open(db) as records:
+        [session] = records.sessions(records.athlete("Moved Away").id)
+        assert session.sets[0].rep_count == 4 and session.source == "upload"

@@ -111,6 +111,7 @@ def add_course_parsers(sub) -> None:
 
     save = sub.add_parser("save", help="file a scored set a failed save kept (the path it named)")
     save.add_argument("kept", help="the kept set's .json file")
+    save.add_argument("--athlete", default=None, help="whose record (default: the athlete named when it was kept)")
     add_db_option(save)
 
     report = sub.add_parser("report", help="an athlete's PDF progress report")
@@ -219,8 +220,13 @@ def cmd_save(args) -> int:
 
     kept = read_unsaved(args.kept)
     with Records.open(args.db) as records:
-        athlete = find_athlete(records, kept.athlete)
-        outcome = records.save_set(athlete.id, kept.item, source="cli", day=kept.day)
+        name = args.athlete or kept.athlete
+        if not name:
+            from vision.errors import UsageError
+
+            raise UsageError("this kept set names no athlete; say whose it is with --athlete NAME")
+        athlete = records.athlete_or_new(name)  # a new athlete chosen in the app may not exist yet
+        outcome = records.save_set(athlete.id, kept.item, source=kept.source, day=kept.day)
     console = Console()
     console.print(outcome.message, markup=False, highlight=False, soft_wrap=True)
     if outcome.next_session:

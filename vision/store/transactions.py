@@ -2,15 +2,19 @@
 
 Contract: ``Transactions(url)`` opens (and migrates) the database; ``_read(fn)`` and ``_write(fn)`` run
 ``fn`` on an ORM session inside one transaction that commits whole or leaves nothing, and turn database
-errors into ``StoreError``. The table modules (``athletes``, ``sets``, ``review``) build on it; ``Store``
-(``repository``) is all of them together. Times go in as UTC and come back aware (``utc``, ``aware``).
+errors into ``StoreError``. An SQLite file deleted or moved while it is open (SQLite would go on "saving"
+into the unlinked file, and nothing would be on disk) is noticed before every transaction and said. The
+table modules (``athletes``, ``sets``, ``review``) build on it; ``Store`` (``repository``) is all of them
+together. Times go in as UTC and come back aware (``utc``, ``aware``).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Self, TypeVar
 
 from sqlalchemy import select
@@ -35,10 +39,28 @@ def aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
+def sqlite_file(engine) -> Path | None:
+    """The SQLite database's file, or None for a server database (or an SQLite URI opened as is)."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database.startswith("file:"):
+        return None
+    return Path(url.database).expanduser().resolve()
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
 class Transactions:
     def __init__(self, url: str | None = None, *, busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
         self.url = database_url(url)
         self.engine = connect(self.url, busy_timeout_s)
+        self._file = sqlite_file(self.engine)
+        self._identity = _identity(self._file) if self._file else None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -55,8 +77,16 @@ class Transactions:
 
     # --- transactions -------------------------------------------------------------------------------
 
+    def _check_file(self) -> None:
+        if self._file is not None and _identity(self._file) != self._identity:
+            raise StoreError(
+                f"the database file {self._file} was deleted or moved while calfcheck had it open; nothing was "
+                "saved or read. Put it back (or restart calfcheck to start a new one)"
+            )
+
     @contextmanager
     def _tx(self, write: bool) -> Iterator[OrmSession]:
+        self._check_file()
         try:
             with OrmSession(writer(self.engine) if write else self.engine, expire_on_commit=False) as s, s.begin():
                 yield s
