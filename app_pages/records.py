@@ -25,7 +25,7 @@ from app_pages.uploads import DEFAULT_ROOT
 from vision.errors import CalfcheckError
 from vision.outputs import write_atomic
 from vision.records import Records, SetToSave
-from vision.records.service import day_window
+from vision.records.days import day_window
 from vision.records.unsaved import keep_unsaved
 from vision.types import AnalysedSet
 

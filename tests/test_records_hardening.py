@@ -6,6 +6,7 @@ never read back from the code under test.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import sqlite3
@@ -83,6 +84,22 @@ def test_training_days_and_prescription_starts_outside_2000_to_tomorrow_are_refu
         records.save_set(ana, item, source="batch", day=date(2000, 1, 1))  # the window's first day is in it
     shown = calfcheck("athlete", "show", "Ana", "--db", url)
     assert shown.returncode == 0 and "Traceback" not in shown.stderr
+
+
+def test_a_record_already_holding_out_of_window_days_still_reads(db):
+    """Databases from before the window: a 9999 or 1900 day breaks nothing and skews no adherence."""
+    url, _ = db
+    item = SetToSave.from_analysis(band_session(good=4), clip_name="synthetic.mp4")
+    with Records.open(url) as records:
+        ana = records.athlete("Ana").id
+        for n, day in enumerate((date(9999, 12, 31), date(1900, 1, 1))):  # as an older calfcheck let them in
+            records.store.save_set(ana, dataclasses.replace(item, content_hash=f"old{n}").new_set("cli"), day=day)
+        course = records.course(ana, today=date(2026, 11, 30))
+        weeks = course.legs[item.leg].adherence.weeks
+        assert 0 < len(weeks) <= 2 and course.legs[item.leg].adherence.longest_gap_weeks <= 1
+    for command in (("athlete", "show", "Ana"), ("history", "Ana")):
+        res = calfcheck(*command, "--db", url)
+        assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr
 
 
 # ---- names are plain text in the terminal ----------------------------------------------------------------

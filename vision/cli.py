@@ -181,7 +181,7 @@ def cmd_score(args) -> int:
 def _open_records(args):
     from vision.cli_course import find_athlete
     from vision.records import Records
-    from vision.records.service import check_day
+    from vision.records.days import check_day
 
     records = Records.open(args.db)
     try:

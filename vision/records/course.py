@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from vision.adherence import Adherence, adherence
 from vision.leg_comparison import LegComparison, compare_legs
 from vision.programme import ProgrammeRules, load_programme
 from vision.progression import Advice, Step, advise
+from vision.records.days import EARLIEST_DAY
 from vision.report import set_result_from_report
 from vision.set_results import SessionResult
 from vision.store.rows import AthleteInfo, PrescriptionInfo, TrainingSessionInfo
@@ -99,10 +100,13 @@ def _leg_course(
     kept = None
     if step is not None:
         per_week = prescription.sessions_per_week if prescription else rules.default_sessions_per_week
-        start = prescription.start_date if prescription else sessions[0].day
-        if sessions:
-            start = min(start, sessions[0].day)
-        kept = adherence([s.day for s in sessions], per_week, start, today)
+        # Days saved before calfcheck refused dates outside its window (a 9999 or 1900 typo) count for nothing
+        # here: adherence over them would span thousands of weeks, or past the calendar's end.
+        earliest, latest = EARLIEST_DAY, today + timedelta(days=1)
+        days = [s.day for s in sessions if earliest <= s.day <= latest]
+        start = prescription.start_date if prescription else (days[0] if days else today)
+        start = min(max(start, earliest), today, *days)
+        kept = adherence(days, per_week, start, today)
     return LegCourse(leg, prescription, step, sessions, results, advice, advice_after, kept)
 
 

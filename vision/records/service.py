@@ -8,13 +8,13 @@ id after ``athlete(name)`` found them, notes and prescription changes are signed
 policy the store must not: a clip that cannot be judged is not saved (saved, it would read as a failed
 session and could move the athlete down a band); a prescription's protocol reference is resolved and a
 therapist's own TOML kept verbatim; the programme's advice after a save is computed here once
-(``SaveOutcome``) for every face to show. Training days and prescription starts lie in ``day_window``:
+(``SaveOutcome``) for every face to show. Training days and prescription starts lie in ``days.day_window``:
 from 1 January 2000 to tomorrow (a typo such as 9999-12-31 or 1900 would skew adherence for good).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 from vision.errors import ProtocolError
@@ -22,6 +22,7 @@ from vision.programme import ProgrammeRules, load_programme
 from vision.protocols import TEMPO_MARK, load_protocol
 from vision.records.actor import LOCAL_USER, Action, Actor, require
 from vision.records.course import Course, build_course
+from vision.records.days import check_day
 from vision.records.landmarks import unpack as unpack_landmarks
 from vision.records.outcome import SaveOutcome
 from vision.records.set_to_save import SetToSave
@@ -35,18 +36,6 @@ from vision.store import (
 from vision.types import AnalysedSet, Leg
 
 MAX_SESSIONS_PER_WEEK = 14
-EARLIEST_DAY = date(2000, 1, 1)  # before any athlete filmed a set with calfcheck
-
-
-def day_window(today: date | None = None) -> tuple[date, date]:
-    """The days a training session or a prescription may have: 2000-01-01 to tomorrow (time zones)."""
-    return EARLIEST_DAY, (today or date.today()) + timedelta(days=1)
-
-
-def check_day(day: date | None, what: str, today: date | None = None) -> None:
-    first, last = day_window(today)
-    if day is not None and not first <= day <= last:
-        raise StoreError(f"{what} {day.isoformat()} is not between {first.isoformat()} and {last.isoformat()}")
 
 
 class Records:
