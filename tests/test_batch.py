@@ -191,7 +191,10 @@ def test_a_manifest_naming_an_unknown_athlete_stops_before_any_work(tmp_path):
     manifest = tmp_path / "sessions.csv"
     manifest.write_text(f"path,athlete\n{REMIX / 'tempo_123_x4.mp4'},nobody\n")
     out = tmp_path / "out"
-    res = batch(manifest, "--out", out, "--quiet", "--db", f"sqlite:///{tmp_path / 'records.db'}")
+    db = f"sqlite:///{tmp_path / 'records.db'}"
+    with Records.open(db) as records:
+        records.add_athlete("Ana")
+    res = batch(manifest, "--out", out, "--quiet", "--db", db)
     assert res.returncode == 1
     assert "no athlete called 'nobody'" in res.stderr and "Traceback" not in res.stderr
     assert not list(out.glob("*.json"))  # nothing was scored

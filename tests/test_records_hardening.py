@@ -182,9 +182,15 @@ def test_database_urls_that_would_keep_nothing_or_make_folders_by_typo_are_refus
     memory = calfcheck("athlete", "add", "Ana", "--db", "sqlite://")
     assert "an in-memory database keeps nothing" in one_line_error(memory)
     typo = tmp_path / "recrods" / "records.db"
-    res = calfcheck("athlete", "list", "--db", f"sqlite:///{typo}")
+    res = calfcheck("athlete", "add", "Ana", "--db", f"sqlite:///{typo}")
     assert f"there is no folder {typo.parent}" in one_line_error(res)
     assert not typo.parent.exists()
+    # a command that only reads never starts a database: a typo'd name, or one deleted or moved away
+    gone = tmp_path / "records.db"
+    for command in (("athlete", "list"), ("history", "Ana"), ("athlete", "show", "Ana")):
+        res = calfcheck(*command, "--db", f"sqlite:///{gone}")
+        assert f"there is no calfcheck database at {gone} yet" in one_line_error(res)
+    assert not gone.exists()
 
 
 def test_a_new_database_file_is_the_owners_alone_and_a_damaged_version_table_is_one_sentence(tmp_path):

@@ -183,7 +183,7 @@ def _open_records(args):
     from vision.records import Records
     from vision.records.days import check_day
 
-    records = Records.open(args.db)
+    records = Records.open(args.db, create=False)  # an athlete must exist: so must the database
     try:
         check_day(args.date, "a training day on")  # a typo in --date: one sentence now, not after scoring
         find_athlete(records, args.athlete)  # unknown athlete: one sentence now, not after scoring

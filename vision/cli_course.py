@@ -141,7 +141,7 @@ def cmd_athlete(args) -> int:
     from vision.records import Records
 
     console = Console(highlight=False)
-    with Records.open(args.db) as records:
+    with Records.open(args.db, create=args.verb == "add") as records:  # only adding starts a database
         if args.verb == "add":
             info = records.add_athlete(args.name)
             console.print(f"added athlete {info.name} ({records.where})", markup=False)
@@ -174,7 +174,7 @@ def cmd_athlete(args) -> int:
 def _course(args):
     from vision.records import Records
 
-    with Records.open(args.db) as records:
+    with Records.open(args.db, create=False) as records:
         return records.course(find_athlete(records, args.name).id)
 
 
@@ -219,7 +219,7 @@ def cmd_save(args) -> int:
     from vision.records.unsaved import read_unsaved
 
     kept = read_unsaved(args.kept)
-    with Records.open(args.db) as records:
+    with Records.open(args.db, create=False) as records:
         name = args.athlete or kept.athlete
         if not name:
             from vision.errors import UsageError

@@ -30,7 +30,7 @@ class AthleteRecords:
         names = sorted({j.athlete for j in jobs if j.athlete})
         if not names:
             return None
-        records = Records.open(db)
+        records = Records.open(db, create=False)  # the manifest's athletes must exist: so must the database
         try:
             ids = {name: find_athlete(records, name).id for name in names}
         except StoreError:

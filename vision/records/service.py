@@ -45,8 +45,9 @@ class Records:
         self._rules = rules
 
     @classmethod
-    def open(cls, url: str | None = None, actor: Actor = LOCAL_USER) -> Records:
-        return cls(Store(url), actor)
+    def open(cls, url: str | None = None, actor: Actor = LOCAL_USER, *, create: bool = True) -> Records:
+        """``create=False``: a missing SQLite file is said, not started empty (commands that only read)."""
+        return cls(Store(url, create=create), actor)
 
     def close(self) -> None:
         self.store.close()

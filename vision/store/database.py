@@ -5,8 +5,11 @@ folder (``platformdirs``). ``connect(url)`` returns an ``Engine`` whose schema i
 (migrations run on first use; a database from a newer calfcheck is refused, never touched).
 ``describe_url`` shows a URL without its password (in the user part or the query string). An in-memory
 SQLite database is refused (it would keep nothing); an SQLite file is created only in a folder that exists
-(or the default one), readable by its owner only (0600). ``StoreError`` carries one sentence for the user;
-``translate(exc, url)`` turns a driver's error (locked, read-only, unreachable, ...) into one.
+(or the default one), readable by its owner only (0600), and only when the caller may create one
+(``create=True``: adding an athlete, the app); a command that reads names the missing file instead of
+quietly starting an empty database (a typo, or a database deleted or moved). ``StoreError`` carries one
+sentence for the user; ``translate(exc, url)`` turns a driver's error (locked, read-only, unreachable, ...)
+into one.
 
 SQLite: foreign keys on, a busy timeout so a second writer waits instead of failing, and write
 transactions opened with ``BEGIN IMMEDIATE`` (``writer(engine)``) so two processes saving at once queue
@@ -117,7 +120,7 @@ def translate(exc: BaseException, url: str) -> StoreError:
     return StoreError(f"the database {where} failed: {text or type(exc).__name__}")
 
 
-def connect(url: str | None = None, busy_timeout_s: float = BUSY_TIMEOUT_S) -> Engine:
+def connect(url: str | None = None, busy_timeout_s: float = BUSY_TIMEOUT_S, create: bool = True) -> Engine:
     """An engine on ``url`` (resolved by ``database_url``) with its schema at the newest migration.
 
     ``busy_timeout_s``: how long a save waits for another writer before reporting the database locked."""
@@ -136,7 +139,8 @@ def connect(url: str | None = None, busy_timeout_s: float = BUSY_TIMEOUT_S) -> E
         )
     # An SQLite URI ("file:...?mode=ro&uri=true") names a file to open as is: never create folders from it.
     if sqlite and not parsed.database.startswith("file:"):
-        _prepare_sqlite_file(Path(parsed.database).expanduser(), default=url == f"sqlite:///{default_sqlite_path()}")
+        path = Path(parsed.database).expanduser()
+        _prepare_sqlite_file(path, default=url == f"sqlite:///{default_sqlite_path()}", create=create)
     try:
         connect_args = {"connect_timeout": 10} if parsed.get_backend_name() == "postgresql" else {}
         engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
@@ -155,10 +159,14 @@ def connect(url: str | None = None, busy_timeout_s: float = BUSY_TIMEOUT_S) -> E
     return engine
 
 
-def _prepare_sqlite_file(path: Path, default: bool) -> None:
+def _prepare_sqlite_file(path: Path, default: bool, create: bool) -> None:
     """Create the default database's folder if needed; elsewhere a missing folder is a typo, said in one
     sentence rather than a new empty database somewhere unexpected. A new file is the owner's alone."""
     folder = path.parent
+    if not create and not path.exists():
+        raise StoreError(
+            f"there is no calfcheck database at {path} yet; 'calfcheck athlete add NAME' starts one (or check --db)"
+        )
     if not folder.is_dir():
         if not default:
             raise StoreError(f"there is no folder {folder} for the database {path.name}; check the path")

@@ -56,9 +56,9 @@ def _identity(path: Path) -> tuple[int, int] | None:
 
 
 class Transactions:
-    def __init__(self, url: str | None = None, *, busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
+    def __init__(self, url: str | None = None, *, busy_timeout_s: float = BUSY_TIMEOUT_S, create: bool = True) -> None:
         self.url = database_url(url)
-        self.engine = connect(self.url, busy_timeout_s)
+        self.engine = connect(self.url, busy_timeout_s, create)
         self._file = sqlite_file(self.engine)
         self._identity = _identity(self._file) if self._file else None
 
