@@ -192,6 +192,8 @@ def test_a_manifest_naming_an_unknown_athlete_stops_before_any_work(tmp_path):
     manifest.write_text(f"path,athlete\n{REMIX / 'tempo_123_x4.mp4'},nobody\n")
     out = tmp_path / "out"
     db = f"sqlite:///{tmp_path / 'records.db'}"
+    from vision.records import Records
+
     with Records.open(db) as records:
         records.add_athlete("Ana")
     res = batch(manifest, "--out", out, "--quiet", "--db", db)
