@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import shutil
 import sqlite3
 import stat
 import subprocess
@@ -201,3 +202,30 @@ def test_a_new_database_file_is_the_owners_alone_and_a_damaged_version_table_is_
         conn.execute("INSERT INTO alembic_version VALUES ('0001_course')")
     res = calfcheck("athlete", "list", "--db", f"sqlite:///{path}")
     assert "damaged version table" in one_line_error(res)
+
+
+def can_mount_read_only() -> bool:
+    return (
+        shutil.which("unshare") is not None
+        and subprocess.run(
+            ["unshare", "-m", "sh", "-c", "mount --bind -o ro / / 2>/dev/null || mount --bind -o ro /tmp /tmp"],
+            capture_output=True,
+        ).returncode
+        == 0
+    )
+
+
+@pytest.mark.skipif(not can_mount_read_only(), reason="needs unshare -m and mount (root or user namespaces)")
+def test_a_database_in_a_read_only_folder_is_read_and_a_save_says_read_only(db, tmp_path):
+    """Root ignores file modes, so the folder is made read-only the way a read-only disk is: a bind mount."""
+    url, path = db
+    folder = path.parent
+    script = (
+        f'mount --bind -o ro "{folder}" "{folder}" && '
+        f'"{sys.executable}" -m vision athlete list --db "{url}" && '
+        f'"{sys.executable}" -m vision athlete show Ana --db "{url}" && '
+        f'"{sys.executable}" -m vision athlete add Bo --db "{url}"'
+    )
+    res = subprocess.run(["unshare", "-m", "sh", "-c", script], cwd=ROOT, capture_output=True, text=True)
+    assert "Ana" in res.stdout and "Traceback" not in res.stderr, res.stderr  # listed and shown
+    assert res.returncode == 1 and res.stderr.strip().endswith("is read-only; calfcheck cannot save to it")

@@ -141,6 +141,12 @@ def connect(url: str | None = None, busy_timeout_s: float = BUSY_TIMEOUT_S, crea
     if sqlite and not parsed.database.startswith("file:"):
         path = Path(parsed.database).expanduser()
         _prepare_sqlite_file(path, default=url == f"sqlite:///{default_sqlite_path()}", create=create)
+        if _read_only_place(path.parent):
+            # SQLite's WAL needs its -shm file beside the database even to read: in a folder nobody can write
+            # to, open the file read-only and immutable (nothing can change it there), so it can be read;
+            # a save then says "read-only" in words.
+            read_only = {"mode": "ro", "immutable": "1", "uri": "true"}
+            parsed = parsed.set(database=f"file:{path.resolve()}", query=read_only)
     try:
         connect_args = {"connect_timeout": 10} if parsed.get_backend_name() == "postgresql" else {}
         engine = create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
@@ -179,6 +185,14 @@ def _prepare_sqlite_file(path: Path, default: bool, create: bool) -> None:
         # so in words (translate).
         with contextlib.suppress(OSError):
             path.touch(mode=0o600, exist_ok=True)
+
+
+def _read_only_place(folder: Path) -> bool:
+    """A folder on a read-only file system (or one this user may not write to)."""
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY) or not os.access(folder, os.W_OK)
+    except OSError:
+        return False
 
 
 def current_revision(engine: Engine) -> str | None:
