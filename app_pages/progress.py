@@ -70,7 +70,10 @@ def shown_number(value, fmt: str = "{:g}") -> str:
 cmp = course.comparison
 if cmp.left.day and cmp.right.day:
     st.subheader("Left vs right")
-    st.caption("Each leg's latest session. Symmetry: the weaker leg as a share of the stronger.")
+    st.caption("Each leg's latest session. Symmetry: the weaker leg as a share of the stronger, only for the same "
+               "exercise and band, close in time.")  # fmt: skip
+    if not cmp.comparable:
+        st.caption(plain(f"No symmetry index: the latest sessions are not comparable ({cmp.why_not})."))
     figures = (("reps_on_tempo", "Reps on tempo (best set)"), ("longest_hold_s", "Longest hold, s"),
                ("range_deg", "Range of motion, °"))  # fmt: skip
     st.table(

@@ -53,9 +53,11 @@ numbers = [s.number for s in session_info.sets]
 number = st.segmented_control("Set", numbers, default=numbers[0], key=f"set-{chosen_id}") if len(numbers) > 1 else 1
 stored = next(s for s in session_info.sets if s.number == (number or numbers[0]))
 st.caption(plain(f"Clip: {stored.clip_name} · source: {session_info.source}"))
-programme = records.course(session_info.athlete_id).legs[session_info.leg].advice
+leg_course = records.course(session_info.athlete_id).legs[session_info.leg]
+after = {s.id: a for s, a in zip(leg_course.sessions, leg_course.advice_after)}  # as it stood after each session
+programme = after.get(session_info.id)
 if programme is not None:
-    st.info(plain(f"Programme, next session: {advice_line(programme)}"))
+    st.info(plain(f"Programme, as it stood after this session: {advice_line(programme)}"))
 
 try:
     session = records.stored_set(session_info.id, stored.number)

@@ -6,16 +6,11 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from app_pages.plain import plain
 from vision.errors import ProtocolError
 from vision.programme import band_ladder
 from vision.protocols import DEFAULT_PROTOCOL, ExerciseProtocol, Tempo, builtin_protocols
-from vision.types import LEG_OPTIONS, BandAdvice, Leg, Summary, leg_from_option
-
-ADVICE_TEXT = {
-    BandAdvice.HARDER: "Time for a tougher band.",
-    BandAdvice.EASIER: "Drop to a lighter band until the tempo is under control.",
-    BandAdvice.STAY: "Keep this band for now.",
-}
+from vision.types import LEG_OPTIONS, Leg, Summary, leg_from_option
 
 CSS = """
 <style>
@@ -102,12 +97,9 @@ def summary_block(summary: Summary, protocol: ExerciseProtocol) -> None:
     cols[2].metric("Longest hold", f"{summary.longest_hold_s:.1f} s")
     cols[3].metric("Mean score", "-" if summary.mean_score is None else f"{summary.mean_score:.0f}")
     if summary.rep_count == 0:
-        st.info("No reps to judge yet, so no band advice.")
+        st.info("No reps to judge yet.")
         return
-    advice = ADVICE_TEXT[summary.band_advice]
-    if summary.next_band:
-        advice += f" Next time: **{summary.next_band}** band."
-    if summary.fatigue:
-        advice += " Range or tempo faded over the set: the set was taken to fatigue."
-    box = st.success if summary.band_advice == BandAdvice.STAY else st.info
-    box(f"**Band advice: {summary.band_advice}.** {advice}")
+    # The set described against its band's limit; the next band is the programme's decision alone, made
+    # from whole sessions once the set is saved to an athlete's record (one answer, said once).
+    text = protocol.exercise_kind.describe_set(summary, protocol)
+    st.info(plain(text[:1].upper() + text[1:]))

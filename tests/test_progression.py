@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pytest
@@ -18,100 +19,139 @@ RULES = load_programme()
 MONDAY = date(2026, 11, 2)
 
 
-def tempo_set(on_tempo: int, faulted_after: int = 2, scores_after: int = 60, range_deg: float = 30.0) -> SetResult:
-    """A tempo set: ``on_tempo`` clean reps, then ``faulted_after`` reps off tempo (the athlete tiring)."""
-    scores = (100,) * on_tempo + (scores_after,) * faulted_after
+def tempo_set(counted: int, tiring: int = 2, slow_returns: int = 0, limit: int | None = None,
+              range_deg: float = 30.0, scores_after: int = 60) -> SetResult:  # fmt: skip
+    """A tempo set: ``counted`` reps within the band (``slow_returns`` of them with returns slower than prescribed,
+    a technique fault), then ``tiring`` reps the band was too tough for (the athlete tiring: taken to fatigue).
+    ``tiring=0`` is a set stopped while every rep was still good: not taken to fatigue."""
+    scores = (100,) * (counted - slow_returns) + (80,) * slow_returns + (scores_after,) * tiring
     return SetResult(
-        reps=on_tempo + faulted_after,
-        reps_on_tempo=on_tempo,
+        reps=counted + tiring,
+        reps_on_tempo=counted - slow_returns,
         longest_hold_s=2.0,
         rep_scores=scores,
-        fade=faulted_after > 0,
-        ended_on_tempo=faulted_after == 0,
+        fade=tiring > 0,
+        ended_within_band=tiring == 0,
         hold_cut_off=False,
         mean_range_deg=range_deg,
+        reps_within_band=counted,
+        rep_limit=limit,
     )
 
 
 def hold_set(seconds: float, cut_off: bool = False) -> SetResult:
-    return SetResult(1, 1, seconds, (100,), False, True, cut_off, 25.0)
+    return SetResult(1, 1, seconds, (100,), False, True, cut_off, 25.0, hold_limit_s=30.0)
 
 
-def session(day: int, sets, protocol="band-tempo", band="red", leg=Leg.RIGHT, kind=None) -> SessionResult:
-    kind = kind or (ProtocolKind.ISOMETRIC if protocol == "band-isometric" else ProtocolKind.TEMPO)
-    return SessionResult(MONDAY + timedelta(days=day), protocol, kind, leg, band, tuple(sets))
+def session(day: int, sets, protocol="band-tempo", band="red", leg=Leg.RIGHT, planned=None, complete=True):
+    kind = ProtocolKind.ISOMETRIC if protocol == "band-isometric" else ProtocolKind.TEMPO
+    kind = ProtocolKind.ECCENTRIC if protocol == "band-eccentric" else kind
+    planned = len(sets) if planned is None else planned
+    return SessionResult(MONDAY + timedelta(days=day), protocol, kind, leg, band, tuple(sets), planned, complete)
+
+
+def pass3(day, band="red", protocol="band-tempo"):
+    return session(day, [tempo_set(13)] * 3, protocol, band)
 
 
 RED = Step("band-tempo", "red")
+GREEN = Step("band-tempo", "green")
+ISO_RED = Step("band-isometric", "red")
 
 
-def test_tempo_moves_up_after_two_sessions_with_more_than_12_on_tempo_in_every_set():
-    history = [session(0, [tempo_set(13)] * 3), session(3, [tempo_set(14)] * 3)]
-    first = advise(history[:1], RED, RULES)
-    assert first.action == Action.STAY and "1 of 2 sessions" in first.reason
-    advice = advise(history, RED, RULES)
-    assert advice.action == Action.MOVE_UP and advice.next == Step("band-tempo", "green")
-    assert advice.reason == "2 sessions in a row with more than 12 on-tempo reps in every set on red → move to green"
+@dataclass(frozen=True)
+class Scenario:
+    """One case of the programme's specification: what happened, and what the instructions imply."""
+
+    why: str  # the rule, in one line
+    history: list
+    prescribed: Step | None
+    action: Action
+    next: Step
+    outcome: Outcome | None
+    says: str  # words the reason must contain
 
 
-def test_exactly_12_on_tempo_is_not_past_the_limit_it_offers_the_half_step():
-    history = [session(0, [tempo_set(12)] * 3), session(3, [tempo_set(12)] * 3)]
-    advice = advise(history, RED, RULES)
-    assert advice.action == Action.HALF_STEP and advice.next == RED
-    assert "nearly outgrown (12 of 12" in advice.reason and "twisting" in advice.reason
+SCENARIOS = [
+    Scenario("a session is judged whole: set 1 of 3 done is not a pass yet",
+             [pass3(0), session(3, [tempo_set(13)], planned=3, complete=False)], RED,
+             Action.STAY, RED, Outcome.IN_PROGRESS, "set 1 of 3 done on red"),
+    Scenario("...and a weak set 2 does not flip it to a verdict either",
+             [pass3(0), session(3, [tempo_set(13), tempo_set(9)], planned=3, complete=False)], RED,
+             Action.STAY, RED, Outcome.IN_PROGRESS, "set 2 of 3 done"),
+    Scenario("the whole session, complete, judged once: two passes move up",
+             [pass3(0), pass3(3)], RED, Action.MOVE_UP, GREEN, Outcome.PASSED, "2 sessions in a row with more than 12"),
+    Scenario("one pass is one of two", [pass3(0)], RED, Action.STAY, RED, Outcome.PASSED, "1 of 2 sessions"),
+    Scenario("sessions of one set (the day over) cannot move anyone up: the prescription is 3 sets",
+             [session(0, [tempo_set(13)], planned=3), session(3, [tempo_set(14)], planned=3)], RED,
+             Action.STAY, RED, Outcome.SHORT, "only 1 of 3 sets"),
+    Scenario("the ladder follows the athlete: two failed green sessions after moving up offer the half step, "
+             "whatever the prescription still says",
+             [pass3(0), pass3(3), session(7, [tempo_set(4)] * 3, band="green"),
+              session(10, [tempo_set(4)] * 3, band="green")], RED,
+             Action.HALF_STEP, RED, Outcome.FAILED, "the prescription says band-tempo on red"),
+    Scenario("runs count one band only: red pass, green fail, red pass is one red pass",
+             [pass3(0), session(3, [tempo_set(4)] * 3, band="green"), pass3(7)], RED,
+             Action.STAY, RED, Outcome.PASSED, "1 of 2 sessions"),
+    Scenario("a session without a band cannot climb the band ladder",
+             [pass3(0, band=None), pass3(3, band=None)], Step("band-tempo", None),
+             Action.STAY, Step("band-tempo", None), Outcome.PASSED, "no band was recorded"),
+    Scenario("at the limit the band is right: 12, 12 and 12 taken to fatigue",
+             [session(0, [tempo_set(12)] * 3)], RED, Action.STAY, RED, Outcome.WORKING, "the band is right"),
+    Scenario("under the limit too: 10, 10 and 10", [session(0, [tempo_set(10)] * 3)], RED,
+             Action.STAY, RED, Outcome.WORKING, "10, 10 and 10 reps of 12"),
+    Scenario("one set at the limit holds the session back", [session(0, [tempo_set(13), tempo_set(13),
+             tempo_set(12)])] * 2, RED, Action.STAY, RED, Outcome.WORKING, "the band is right"),
+    Scenario("sets stopped with every rep clean are no evidence: never a step back",
+             [session(0, [tempo_set(5, tiring=0)] * 3), session(3, [tempo_set(5, tiring=0)] * 3)], RED,
+             Action.STAY, RED, Outcome.NOT_TO_FATIGUE, "no evidence either way"),
+    Scenario("...and they neither count towards a run nor break it",
+             [pass3(0), session(3, [tempo_set(14, tiring=0)] * 3 + [tempo_set(8, tiring=0)], planned=4), pass3(7)],
+             RED, Action.MOVE_UP, GREEN, Outcome.PASSED, "2 sessions in a row"),
+    Scenario("thirteen good reps then four tiring ones: taken to fatigue and above the limit, not a collapse",
+             [session(d, [tempo_set(13, tiring=4, scores_after=20)] * 3) for d in (0, 3)], RED,
+             Action.MOVE_UP, GREEN, Outcome.PASSED, "more than 12 reps in every set"),
+    Scenario("scores collapsing before the limit move nobody up",
+             [session(0, [tempo_set(6, tiring=8, scores_after=20)] * 3)], RED,
+             Action.STAY, RED, Outcome.COLLAPSED, "collapsed"),
+    Scenario("slow, controlled returns are technique, not a band too tough: twelve of them are the limit",
+             [session(d, [tempo_set(12, slow_returns=12)] * 3) for d in (0, 3)], RED,
+             Action.STAY, RED, Outcome.WORKING, "the band is right"),
+    Scenario("under the floor twice (not just after moving up): back one band",
+             [session(0, [tempo_set(4)] * 3), session(3, [tempo_set(4)] * 3)], RED,
+             Action.STEP_BACK, Step("band-tempo", "yellow"), Outcome.FAILED, "go back to yellow"),
+    Scenario("under the floor once: stay", [session(0, [tempo_set(4)] * 3)], RED,
+             Action.STAY, RED, Outcome.FAILED, "under 6 reps in a set taken to fatigue"),
+    Scenario("under the floor twice on the lightest band: ask the therapist",
+             [session(d, [tempo_set(4)] * 3, band="yellow") for d in (0, 3)], Step("band-tempo", "yellow"),
+             Action.STAY, Step("band-tempo", "yellow"), Outcome.FAILED, "lightest band"),
+    Scenario("a layoff: the first session back is a reassessment, not the second of a run",
+             [pass3(0), pass3(120)], RED, Action.STAY, RED, Outcome.REASSESS, "after 17 weeks off"),
+    Scenario("...and the run starts afresh after it", [pass3(0), pass3(120), pass3(123)], RED,
+             Action.STAY, RED, Outcome.PASSED, "1 of 2 sessions"),
+    Scenario("a protocol's own limit is the one limit: 14 of 15 is at it",
+             [session(d, [tempo_set(14, limit=15)] * 3) for d in (0, 3)], RED,
+             Action.STAY, RED, Outcome.WORKING, "14, 14 and 14 reps of 15"),
+    Scenario("...and 16 of 15 is past it", [session(d, [tempo_set(16, limit=15)] * 3) for d in (0, 3)], RED,
+             Action.MOVE_UP, GREEN, Outcome.PASSED, "more than 15 reps"),
+    Scenario("isometric: a hold past 30 s moves up", [session(0, [hold_set(30.5)], "band-isometric")], ISO_RED,
+             Action.MOVE_UP, Step("band-isometric", "green"), Outcome.PASSED, "a hold of 30 s, past 30 s"),
+    Scenario("isometric: exactly 30 s is the limit, the band is right", [session(0, [hold_set(30.0)],
+             "band-isometric")], ISO_RED, Action.STAY, ISO_RED, Outcome.WORKING, "the band is right"),
+    Scenario("isometric: a hold the clip cut off at 8 s is no evidence, never a failure",
+             [session(d, [hold_set(8.0, cut_off=True)], "band-isometric") for d in (0, 3)], ISO_RED,
+             Action.STAY, ISO_RED, Outcome.NOT_TO_FATIGUE, "film the whole hold"),
+    Scenario("isometric: a full hold under 10 s is under the floor", [session(0, [hold_set(9.9)],
+             "band-isometric")], ISO_RED, Action.STAY, ISO_RED, Outcome.FAILED, "a hold of 10 s"),
+    Scenario("no session yet: start", [], RED, Action.START, RED, None, "no session on red yet"),
+]  # fmt: skip
 
 
-def test_one_set_under_the_limit_holds_the_session_back():
-    history = [session(0, [tempo_set(13), tempo_set(13), tempo_set(9)])] * 2
-    assert advise(history, RED, RULES).action == Action.STAY
-    assert advise(history, RED, RULES).outcome == Outcome.WORKING
-
-
-def test_the_half_step_edge_is_the_limit_minus_the_margin():
-    assert advise([session(0, [tempo_set(10)])], RED, RULES).action == Action.HALF_STEP  # 12 - 2
-    assert advise([session(0, [tempo_set(9)])], RED, RULES).action == Action.STAY
-
-
-def test_a_set_stopped_with_reps_still_on_tempo_was_not_taken_to_fatigue_and_does_not_count():
-    stopped_early = tempo_set(14, faulted_after=0)
-    history = [session(0, [tempo_set(13)] * 3), session(3, [tempo_set(13), stopped_early, tempo_set(13)])]
-    advice = advise(history, RED, RULES)
-    assert advice.action == Action.STAY and advice.outcome == Outcome.NOT_TO_FATIGUE
-    assert "set 2 stopped with reps still on tempo and no fade" in advice.reason
-    # and it breaks the run: one more good session is 1 of 2, not a move
-    history.append(session(7, [tempo_set(13)] * 3))
-    assert "1 of 2 sessions" in advise(history, RED, RULES).reason
-
-
-def test_collapsing_scores_move_nobody_up():
-    collapsed = tempo_set(13, faulted_after=8, scores_after=20)  # last third far below the first
-    history = [session(0, [tempo_set(13)] * 3), session(3, [tempo_set(13), collapsed, tempo_set(13)])]
-    advice = advise(history, RED, RULES)
-    assert advice.action == Action.STAY and advice.outcome == Outcome.COLLAPSED
-    assert "collapsed" in advice.reason
-
-
-def test_failing_the_band_twice_steps_back_one_band_and_once_stays():
-    fail = [tempo_set(4)]
-    once = advise([session(0, fail)], RED, RULES)
-    assert once.action == Action.STAY and "under 6 reps on tempo" in once.reason
-    twice = advise([session(0, fail), session(3, fail)], RED, RULES)
-    assert twice.action == Action.STEP_BACK and twice.next == Step("band-tempo", "yellow")
-    at_lightest = advise(
-        [session(0, fail, band="yellow"), session(3, fail, band="yellow")], Step("band-tempo", "yellow"), RULES
-    )
-    assert at_lightest.action == Action.STAY and "lightest band" in at_lightest.reason
-
-
-def test_isometric_moves_up_past_30_s_and_exactly_30_s_is_not_past():
-    iso = Step("band-isometric", "red")
-    exactly = advise([session(0, [hold_set(30.0)], "band-isometric")], iso, RULES)
-    assert exactly.action == Action.HALF_STEP
-    past = advise([session(0, [hold_set(30.5)], "band-isometric")], iso, RULES)
-    assert past.action == Action.MOVE_UP and past.next == Step("band-isometric", "green")
-    assert past.reason.startswith("a session with a hold of 30 s, past 30 s, on red → move to green")
-    assert advise([session(0, [hold_set(9.9)], "band-isometric")], iso, RULES).outcome == Outcome.FAILED
-    assert advise([session(0, [hold_set(20.0)], "band-isometric")], iso, RULES).outcome == Outcome.WORKING
+@pytest.mark.parametrize("case", SCENARIOS, ids=[c.why for c in SCENARIOS])
+def test_the_programme_specification(case):
+    advice = advise(case.history, case.prescribed, RULES)
+    assert (advice.action, advice.next, advice.outcome) == (case.action, case.next, case.outcome), advice.reason
+    assert case.says in advice.reason
 
 
 def test_strength_gains_at_the_ready_band_suggest_the_next_version_for_the_therapist_to_confirm():
@@ -119,29 +159,19 @@ def test_strength_gains_at_the_ready_band_suggest_the_next_version_for_the_thera
     advice = advise([session(0, [hold_set(34.0)], "band-isometric", band="green")], iso_green, RULES)
     assert advice.action == Action.NEXT_VERSION and advice.needs_confirmation
     assert advice.next == Step("band-eccentric", "red")  # one band lighter in the harder version
-    ecc = Step("band-eccentric", "blue")
-    passing = [
-        session(d, [tempo_set(13)] * 3, "band-eccentric", band="blue", kind=ProtocolKind.ECCENTRIC) for d in (0, 3)
-    ]
-    assert advise(passing, ecc, RULES).next == Step("band-tempo", "green")
+    passing = [pass3(d, band="blue", protocol="band-eccentric") for d in (0, 3)]
+    assert advise(passing, Step("band-eccentric", "blue"), RULES).next == Step("band-tempo", "green")
 
 
 def test_after_black_come_seated_then_standing_heel_raises_then_the_top():
     black = Step("band-tempo", "black")
-    passing = [session(d, [tempo_set(13)] * 3, band="black") for d in (0, 3)]
-    advice = advise(passing, black, RULES)
+    advice = advise([pass3(d, band="black") for d in (0, 3)], black, RULES)
     assert advice.action == Action.NEXT_EXERCISE and advice.next == Step("seated-heel-raise", None)
-    seated = [session(d, [tempo_set(13)] * 3, "seated-heel-raise", band=None) for d in (0, 3)]
+    seated = [pass3(d, band=None, protocol="seated-heel-raise") for d in (0, 3)]
     assert advise(seated, Step("seated-heel-raise", None), RULES).next == Step("heel-raise", None)
-    standing = [session(d, [tempo_set(13)] * 3, "heel-raise", band=None) for d in (0, 3)]
+    standing = [pass3(d, band=None, protocol="heel-raise") for d in (0, 3)]
     top = advise(standing, Step("heel-raise", None), RULES)
     assert top.action == Action.STAY and "top of the programme" in top.reason
-
-
-def test_only_sessions_on_the_current_step_count():
-    history = [session(0, [tempo_set(13)] * 3, band="yellow"), session(3, [tempo_set(13)] * 3)]
-    assert "1 of 2 sessions" in advise(history, RED, RULES).reason
-    assert advise([], RED, RULES).action == Action.START
 
 
 def test_adherence_per_iso_week_streaks_and_gaps():
@@ -162,6 +192,15 @@ def test_adherence_per_iso_week_streaks_and_gaps():
     assert later.streak_weeks == 0
 
 
+def test_the_week_in_progress_is_never_a_missed_week():
+    days = [MONDAY, MONDAY + timedelta(3), MONDAY + timedelta(7), MONDAY + timedelta(10)]  # two weeks, both met
+    monday_after = adherence(days, 2, start=MONDAY, today=MONDAY + timedelta(14))  # a new week, nothing yet
+    assert len(monday_after.weeks) == 3 and monday_after.weeks[-1].sessions == 0
+    assert monday_after.share_met == 1.0 and monday_after.longest_gap_weeks == 0 and monday_after.streak_weeks == 2
+    met = adherence(days + [MONDAY + timedelta(14), MONDAY + timedelta(15)], 2, MONDAY, MONDAY + timedelta(15))
+    assert met.share_met == 1.0 and met.streak_weeks == 3  # met early: it counts at once
+
+
 def test_left_and_right_side_by_side_with_the_symmetry_index():
     history = [
         session(0, [tempo_set(12, range_deg=30.0)], leg=Leg.LEFT),
@@ -170,8 +209,19 @@ def test_left_and_right_side_by_side_with_the_symmetry_index():
     ]
     cmp = compare_legs(history)
     assert (cmp.left.reps_on_tempo, cmp.right.reps_on_tempo) == (9, 12)
-    assert cmp.symmetry_pct["reps_on_tempo"] == 75.0
+    assert cmp.comparable and cmp.symmetry_pct["reps_on_tempo"] == 75.0
     assert cmp.symmetry_pct["range_deg"] == 75.0
+
+
+@pytest.mark.parametrize("right,why", [
+    (session(1, [tempo_set(12)], band="black", leg=Leg.RIGHT), "different bands (left red, right black)"),
+    (session(1, [hold_set(25.0)], "band-isometric", leg=Leg.RIGHT), "different exercises"),
+    (session(40, [tempo_set(12)], leg=Leg.RIGHT), "37 days apart (comparable within 14)"),
+])  # fmt: skip
+def test_left_and_right_are_compared_like_with_like_only(right, why):
+    cmp = compare_legs([session(3, [tempo_set(12)], leg=Leg.LEFT), right], RULES.compare_within_days)
+    assert not cmp.comparable and why in cmp.why_not
+    assert set(cmp.symmetry_pct.values()) == {None}  # no index: red against black is not "100 % symmetric"
 
 
 def test_a_therapists_programme_file_is_validated_all_at_once(tmp_path):

@@ -117,3 +117,15 @@ def test_a_therapists_ladder_is_the_one_every_face_uses(tmp_path, monkeypatch):
     assert build_parser().parse_args(["score", "clip.mp4", "--band", "purple"]).band == "purple"
     with pytest.raises(SystemExit):
         build_parser().parse_args(["score", "clip.mp4", "--band", "black"])
+
+
+def test_the_set_is_described_against_its_limit_and_decides_nothing():
+    """One answer: the set's own words describe it; the next band is the programme's (tests/test_progression)."""
+    above = summarise(score_reps([rep(i) for i in range(1, 14)], TEMPO), TEMPO)
+    assert TEMPO.exercise_kind.describe_set(above, TEMPO) == "13 reps on target: above the 12 this band should allow."
+    at = summarise(score_reps([rep(i) for i in range(1, 13)], TEMPO), TEMPO)
+    assert "12 reps on target: at or under the 12" in TEMPO.exercise_kind.describe_set(at, TEMPO)
+    hold = summarise(score_reps([rep(1, h=34.0)], ISO), ISO)
+    assert ISO.exercise_kind.describe_set(hold, ISO) == "longest hold 34 s: past the 30 s this band should allow."
+    for words in (TEMPO.exercise_kind.describe_set(above, TEMPO), ISO.exercise_kind.describe_set(hold, ISO)):
+        assert "next" not in words and "tougher band" not in words

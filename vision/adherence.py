@@ -43,7 +43,8 @@ def _monday(day: date) -> date:
 def adherence(days: Iterable[date], sessions_per_week: int, start: date, today: date) -> Adherence:
     """Sessions per ISO week from the week of ``start`` to the week of ``today``, against the target.
 
-    The current week counts towards the streak only once it has met the target (it is not over yet).
+    The current week counts (towards the streak, the share of weeks met and the gaps) only once it has met
+    the target: it is not over yet, so it is never a missed week. Every face reads these same figures.
     """
     counts: dict[date, int] = {}
     for d in days:
@@ -55,15 +56,16 @@ def adherence(days: Iterable[date], sessions_per_week: int, start: date, today: 
         iso = monday.isocalendar()
         weeks.append(WeekAdherence(iso.year, iso.week, counts.get(monday, 0), sessions_per_week))
         monday += timedelta(days=7)
+    unfinished = bool(weeks) and _monday(today) == last and not weeks[-1].met
+    judged = weeks[:-1] if unfinished else weeks  # the week in progress, not yet met, is not judged yet
     streak = 0
-    for i, w in enumerate(reversed(weeks)):
-        if w.met:
-            streak += 1
-        elif not (i == 0 and _monday(today) == last):  # an unfinished week not yet met breaks nothing
+    for w in reversed(judged):
+        if not w.met:
             break
+        streak += 1
     gap = longest = 0
-    for w in weeks:
+    for w in judged:
         gap = gap + 1 if w.sessions == 0 else 0
         longest = max(longest, gap)
-    share = sum(w.met for w in weeks) / len(weeks) if weeks else 0.0
+    share = sum(w.met for w in judged) / len(judged) if judged else 0.0
     return Adherence(tuple(weeks), streak, longest, round(share, 2))

@@ -41,11 +41,12 @@ def print_session(session: AnalysedSet, console: Console | None = None) -> None:
     else:
         console.print("No reps found.")
     mean = f"{s.mean_score:.0f}" if s.mean_score is not None else "-"
-    band = f" → next band: {escape(s.next_band)}" if s.next_band else ""
     console.print(
         f"reps {s.rep_count} (good {s.good_rep_count}) · longest hold {s.longest_hold_s:.1f} s · "
-        f"mean score {mean} · fatigue {'yes' if s.fatigue else 'no'} · band: [bold]{s.band_advice}[/]{band}"
+        f"mean score {mean} · fatigue {'yes' if s.fatigue else 'no'}"
     )
+    if session.scores:  # the set described; the next band is the programme's decision (after a save)
+        console.print(escape(p.exercise_kind.describe_set(s, p)))
     for w in session.quality.warnings:
         console.print(f"[yellow]! {escape(w)}[/]")
 
@@ -102,6 +103,8 @@ def print_course(course, console: Console | None = None) -> None:
                 f"{sym:.0f}" if sym is not None else "-",
             )
         console.print(table)
+        if not cmp.comparable:
+            console.print(f"no symmetry index: the legs' latest sessions are not comparable ({escape(cmp.why_not)})")
 
 
 def print_history(name: str, rows: list[dict], console: Console | None = None) -> None:

@@ -1,8 +1,10 @@
-"""Left against right: each leg's latest session side by side, with the limb symmetry index.
+"""Left against right: each leg's latest session side by side, with the limb symmetry index, like with like.
 
-Contract: ``compare_legs(history)`` takes ``SessionResult``s of both legs and returns ``LegComparison``:
-each leg's latest figures (reps on tempo, longest hold, range) and the symmetry index per figure (weaker /
-stronger × 100; None when a leg has no figure). Pure; no I/O.
+Contract: ``compare_legs(history, within_days=14)`` takes ``SessionResult``s of both legs and returns
+``LegComparison``: each leg's latest figures (reps on tempo, longest hold, range) and, when the two latest
+sessions are comparable (the same exercise and band, at most ``within_days`` apart), the symmetry index per
+figure (weaker / stronger × 100; None when a leg has no figure). Otherwise ``comparable`` is False and
+``why_not`` says why in words, and there is no index: red against black is not "100 % symmetric". Pure.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from vision.types import Leg
 class LegFigures:
     leg: Leg
     day: date | None
+    protocol: str | None
+    band: str | None
     reps_on_tempo: int | None
     longest_hold_s: float | None
     range_deg: float | None
@@ -29,14 +33,34 @@ class LegComparison:
     left: LegFigures
     right: LegFigures
     symmetry_pct: dict[str, float | None]  # limb symmetry index per figure: weaker / stronger × 100
+    why_not: str | None = None  # why the two legs' latest sessions are not comparable; None when they are
+
+    @property
+    def comparable(self) -> bool:
+        return self.why_not is None
 
 
 def _latest_figures(history: list[SessionResult], leg: Leg) -> LegFigures:
     mine = [s for s in history if s.leg == leg]
     if not mine:
-        return LegFigures(leg, None, None, None, None)
+        return LegFigures(leg, None, None, None, None, None, None)
     s = max(mine, key=lambda s: s.day)
-    return LegFigures(leg, s.day, s.best_reps_on_tempo, round(s.longest_hold_s, 1), s.mean_range_deg)
+    return LegFigures(
+        leg, s.day, s.protocol, s.band, s.best_reps_on_tempo, round(s.longest_hold_s, 1), s.mean_range_deg
+    )
+
+
+def _why_not(left: LegFigures, right: LegFigures, within_days: int) -> str | None:
+    if left.day is None or right.day is None:
+        return "only one leg has a session"
+    if left.protocol != right.protocol:
+        return f"different exercises (left {left.protocol}, right {right.protocol})"
+    if left.band != right.band:
+        return f"different bands (left {left.band or 'none'}, right {right.band or 'none'})"
+    apart = abs((left.day - right.day).days)
+    if apart > within_days:
+        return f"{apart} days apart (comparable within {within_days})"
+    return None
 
 
 def _symmetry(a: float | None, b: float | None) -> float | None:
@@ -45,16 +69,15 @@ def _symmetry(a: float | None, b: float | None) -> float | None:
     return round(100.0 * min(a, b) / max(a, b), 0)
 
 
-def compare_legs(history: Iterable[SessionResult]) -> LegComparison:
-    """Each leg's latest session side by side; the symmetry index is 100 when both legs match."""
+FIGURES = ("reps_on_tempo", "longest_hold_s", "range_deg")
+
+
+def compare_legs(history: Iterable[SessionResult], within_days: int = 14) -> LegComparison:
+    """Each leg's latest session side by side; the symmetry index (100 when both legs match) only for
+    comparable sessions (module contract)."""
     history = list(history)
     left, right = _latest_figures(history, Leg.LEFT), _latest_figures(history, Leg.RIGHT)
-    return LegComparison(
-        left,
-        right,
-        {
-            "reps_on_tempo": _symmetry(left.reps_on_tempo, right.reps_on_tempo),
-            "longest_hold_s": _symmetry(left.longest_hold_s, right.longest_hold_s),
-            "range_deg": _symmetry(left.range_deg, right.range_deg),
-        },
-    )
+    why_not = _why_not(left, right, within_days)
+    if why_not is not None:
+        return LegComparison(left, right, dict.fromkeys(FIGURES), why_not)
+    return LegComparison(left, right, {k: _symmetry(getattr(left, k), getattr(right, k)) for k in FIGURES})

@@ -173,10 +173,16 @@ def _comparison(course: Course, st: dict) -> list:
         left, right, sym = getattr(cmp.left, key), getattr(cmp.right, key), cmp.symmetry_pct[key]
         rows.append([label, "-" if left is None else left, "-" if right is None else right,
                      "-" if sym is None else f"{sym:.0f} %"])  # fmt: skip
-    return [
+    story = [
         Paragraph("Left against right (latest session of each leg)", st["h2"]),
         _table(rows, [60 * mm, 25 * mm, 25 * mm, 50 * mm]),
     ]
+    if not cmp.comparable:
+        why = _esc(cmp.why_not)
+        story.append(
+            Paragraph(f"No symmetry index: the legs' latest sessions are not comparable ({why}).", st["small"])
+        )
+    return story
 
 
 def _sessions_table(course: Course, st: dict) -> list:

@@ -49,7 +49,6 @@ class _Tempo(BaseModel):
     model_config = _STRICT
     reps_to_move_up: Count
     sessions_in_a_row: Count
-    half_step_within_reps: Annotated[int, Field(ge=0, le=50)]
     min_reps_on_tempo: Annotated[int, Field(ge=0, le=200)]
 
 
@@ -57,7 +56,6 @@ class _Isometric(BaseModel):
     model_config = _STRICT
     hold_to_move_up_s: Seconds
     sessions_in_a_row: Count
-    half_step_within_s: Annotated[float, Field(ge=0, le=600)]
     min_hold_s: Annotated[float, Field(ge=0, le=600)]
 
 
@@ -69,6 +67,16 @@ class _Fatigue(BaseModel):
 class _Failing(BaseModel):
     model_config = _STRICT
     sessions_to_step_back: Count
+
+
+class _Layoff(BaseModel):
+    model_config = _STRICT
+    days: Annotated[int, Field(ge=7, le=365)]
+
+
+class _Comparison(BaseModel):
+    model_config = _STRICT
+    within_days: Annotated[int, Field(ge=1, le=90)]
 
 
 class _Adherence(BaseModel):
@@ -85,6 +93,8 @@ class _ProgrammeFile(BaseModel):
     fatigue: _Fatigue
     failing: _Failing
     adherence: _Adherence
+    layoff: _Layoff
+    comparison: _Comparison
 
 
 def _cross_checks(data: dict) -> list[str]:
@@ -114,15 +124,15 @@ class ProgrammeRules:
     version_restart_bands_lighter: int
     reps_to_move_up: int
     tempo_sessions_in_a_row: int
-    half_step_within_reps: int
     min_reps_on_tempo: int
     hold_to_move_up_s: float
     isometric_sessions_in_a_row: int
-    half_step_within_s: float
     min_hold_s: float
     score_collapse_ratio: float
     sessions_to_step_back: int
     default_sessions_per_week: int
+    layoff_days: int
+    compare_within_days: int
 
 
 def load_programme(path: str | os.PathLike | None = None) -> ProgrammeRules:
@@ -157,15 +167,15 @@ def load_programme(path: str | os.PathLike | None = None) -> ProgrammeRules:
         version_restart_bands_lighter=f.versions.restart_bands_lighter,
         reps_to_move_up=f.tempo.reps_to_move_up,
         tempo_sessions_in_a_row=f.tempo.sessions_in_a_row,
-        half_step_within_reps=f.tempo.half_step_within_reps,
         min_reps_on_tempo=f.tempo.min_reps_on_tempo,
         hold_to_move_up_s=f.isometric.hold_to_move_up_s,
         isometric_sessions_in_a_row=f.isometric.sessions_in_a_row,
-        half_step_within_s=f.isometric.half_step_within_s,
         min_hold_s=f.isometric.min_hold_s,
         score_collapse_ratio=f.fatigue.score_collapse_ratio,
         sessions_to_step_back=f.failing.sessions_to_step_back,
         default_sessions_per_week=f.adherence.default_sessions_per_week,
+        layoff_days=f.layoff.days,
+        compare_within_days=f.comparison.within_days,
     )
 
 

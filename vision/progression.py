@@ -1,24 +1,33 @@
-"""The programme's decision: next session's band and exercise, and why.
+"""The programme's decision: next session's band and exercise, and why, in words a physiotherapist signs.
 
-Contract: pure functions of typed values, no I/O. ``advise(history, current, rules)`` takes an athlete's
-sessions on one leg (``SessionResult``, oldest first, any exercise) and the current prescription
-(``Step``: protocol id and band) and returns ``Advice``: what to do next time and the reason in one
+Contract: pure functions of typed values, no I/O. ``advise(history, prescribed, rules)`` takes an athlete's
+sessions on one leg (``SessionResult``, any order, any exercise) and the therapist's current prescription
+(``Step``: protocol id and band, or None) and returns ``Advice``: what to do next time and the reason in one
 sentence. The rules' numbers come from ``ProgrammeRules`` (``programme.toml``); what passing, failing and
 "taken to fatigue" mean for an exercise, and the words for them, come from its kind (``vision.kinds``).
 Adherence (``vision.adherence``) and left against right (``vision.leg_comparison``) are modules of their own.
 
-Rules, in the order they are applied to the latest session on the current step:
-1. Scores collapsing inside a set (last third of reps below ``score_collapse_ratio`` of the first third)
-   moves nobody up: stay.
-2. Failing the band's target (best set under ``min_reps_on_tempo`` reps on tempo, or longest hold under
-   ``min_hold_s``) ``sessions_to_step_back`` sessions in a row: back one band; once: stay.
-3. Passing (tempo: more than ``reps_to_move_up`` reps on tempo in every set, every set taken to fatigue;
-   isometric: a hold longer than ``hold_to_move_up_s``) ``sessions_in_a_row`` sessions in a row moves up:
-   the next band; from ``ready_at_band`` on, the next version of the exercise (isometric → eccentric →
-   full tempo, confirmed by the therapist); after the toughest band, the next exercise (seated, then
-   standing heel raises).
-4. A set that stopped with reps still on tempo and no fade was not taken to fatigue: it does not count.
-5. A colour nearly outgrown offers the half step: stretch the band further before engaging, or twist it.
+The rules, in order (the README's programme section says them for therapists):
+1. A session is the day's sets on one leg. Until it is complete (the protocol's number of sets, or the day
+   is over) it neither passes nor fails: the advice says how far the athlete is.
+2. The ladder follows the athlete: the latest session's own exercise and band is the step judged (a
+   session on another band than prescribed is judged on its own band, and the advice says so). Runs count
+   consecutive complete sessions on that same exercise and band only.
+3. A session without a band cannot move a band exercise's ladder: the advice asks for the band.
+4. The first session after a layoff (a gap over ``layoff.days``) is a reassessment: it stays, and the run
+   starts afresh.
+5. Above the band's limit (more than 12 counted reps in every set; a hold past 30 s) → PASSED; the
+   ``sessions_in_a_row`` passes move up: the next band; from ``ready_at_band`` on, the next version of the
+   exercise (isometric → eccentric → full tempo, confirmed by the therapist); after the toughest band, the
+   next exercise (seated, then standing heel raises). At or under the limit, taken to fatigue → the band is
+   right. A rep counts unless a fault says the band is too tough (``types.TOO_TOUGH_FAULTS``).
+6. No set taken to fatigue (or only holds the clip cut off) is no evidence either way: stay, and take the
+   next one to fatigue. A session whose day ended short of its sets cannot move anyone up either. Such
+   sessions neither count towards a run nor break it.
+7. Scores collapsing inside a set of a session that did not pass: stay.
+8. Under the band's floor (best set taken to fatigue under ``min_reps_on_tempo``; longest hold under
+   ``min_hold_s``) ``sessions_to_step_back`` sessions in a row: back one band, or, just after moving up,
+   the half step between the two colours (the lighter band stretched further or twisted); once: stay.
 """
 
 from __future__ import annotations
@@ -71,19 +80,14 @@ class Advice:
 
 
 def outcome_of(session: SessionResult, rules: ProgrammeRules) -> Outcome:
-    """How the session went against its band's target: collapsing scores for every kind, else its kind's rule."""
-    if any(s.collapsed(rules.score_collapse_ratio) for s in session.sets):
+    """How a complete session went against its band's limit: its kind's rule, except that collapsing scores
+    in a session that did not pass move nobody up."""
+    outcome = kind_named(session.kind).outcome(session, rules)
+    if outcome == Outcome.PASSED and len(session.sets) < session.planned_sets:
+        return Outcome.SHORT  # the prescribed volume was not done: no evidence for a tougher band
+    if outcome != Outcome.PASSED and any(s.collapsed(rules.score_collapse_ratio) for s in session.sets):
         return Outcome.COLLAPSED
-    return kind_named(session.kind).outcome(session, rules)
-
-
-def _trailing(outcomes: list[Outcome], wanted: Outcome) -> int:
-    n = 0
-    for o in reversed(outcomes):
-        if o != wanted:
-            break
-        n += 1
-    return n
+    return outcome
 
 
 def _exercise(protocol: str) -> str:
@@ -93,6 +97,48 @@ def _exercise(protocol: str) -> str:
 
 def _band_name(band: str | None) -> str:
     return band if band else "no band"
+
+
+def _same_step(a: SessionResult, b: SessionResult) -> bool:
+    return a.protocol == b.protocol and a.band == b.band
+
+
+def _gap_days(history: list[SessionResult], i: int) -> int:
+    """Days since the session before ``history[i]`` (0 for the first)."""
+    return (history[i].day - history[i - 1].day).days if i > 0 else 0
+
+
+def _run(history: list[SessionResult], rules: ProgrammeRules) -> list[tuple[SessionResult, Outcome]]:
+    """The latest session's run: consecutive complete sessions on its exercise and band, back to a change of
+    step or a layoff (the reassessment after a layoff starts the run, and counts as no evidence)."""
+    run: list[tuple[SessionResult, Outcome]] = []
+    for i in range(len(history) - 1, -1, -1):
+        session = history[i]
+        if not session.complete or not _same_step(session, history[-1]):
+            break
+        if _gap_days(history, i) > rules.layoff_days:
+            run.append((session, Outcome.REASSESS))
+            break
+        run.append((session, outcome_of(session, rules)))
+    return run[::-1]
+
+
+def _trailing(run: list[tuple[SessionResult, Outcome]], wanted: Outcome) -> int:
+    """Sessions in a row, at the end of the run, with ``wanted``; sessions that are no evidence are skipped."""
+    n = 0
+    for _, outcome in reversed(run):
+        if outcome in (Outcome.NOT_TO_FATIGUE, Outcome.SHORT):
+            continue
+        if outcome != wanted:
+            break
+        n += 1
+    return n
+
+
+def _came_from_lighter(history: list[SessionResult], run_start: int, lighter: str) -> bool:
+    """Whether the athlete moved up to this band from ``lighter`` (the session before the run was on it)."""
+    before = history[run_start - 1] if run_start > 0 else None
+    return before is not None and before.band == lighter and before.protocol == history[-1].protocol
 
 
 def _step_up(current: Step, rules: ProgrammeRules) -> tuple[Action, Step, bool]:
@@ -128,91 +174,97 @@ def _set_notes(session: SessionResult, rules: ProgrammeRules) -> str:
     not_fatigued = [i + 1 for i, s in enumerate(session.sets) if not kind.taken_to_fatigue(s)]
     if not not_fatigued:
         return ""
-    which = ", ".join(str(i) for i in not_fatigued)
-    return (
-        f"set {which} stopped with reps still on tempo and no fade, so it was not taken to fatigue and does "
-        "not count towards moving up; next time keep going until the tempo or the range fades"
-    )
+    return kind.not_to_fatigue_text(", ".join(str(i) for i in not_fatigued))
 
 
-def advise(history: Iterable[SessionResult], current: Step, rules: ProgrammeRules) -> Advice:
-    """The next session's step and why (see the module docstring for the rules and their order)."""
-    on_step = sorted(
-        (s for s in history if s.protocol == current.protocol and s.band == current.band), key=lambda s: s.day
-    )
-    band = _band_name(current.band)
-    if not on_step:
-        return Advice(Action.START, current, f"no session on {band} yet: do each set to fatigue and save it")
-    latest = on_step[-1]
-    outcomes = [outcome_of(s, rules) for s in on_step]
-    outcome = outcomes[-1]
+def advise(history: Iterable[SessionResult], prescribed: Step | None, rules: ProgrammeRules) -> Advice:
+    """The next session's step and why (the module docstring lists the rules in the order applied)."""
+    history = sorted(history, key=lambda s: s.day)
+    if not history:
+        if prescribed is None:
+            raise ValueError("no session and no prescription: nothing to advise")
+        band = _band_name(prescribed.band)
+        return Advice(Action.START, prescribed, f"no session on {band} yet: do each set to fatigue and save it")
+    latest = history[-1]
+    step = Step(latest.protocol, latest.band)
+    band = _band_name(latest.band)
     kind = kind_named(latest.kind)
+    off_plan = (
+        f" (trained on {step.label}; the prescription says {prescribed.label})"
+        if prescribed is not None and prescribed != step
+        else ""
+    )
 
-    if outcome == Outcome.COLLAPSED:
-        return Advice(
-            Action.STAY,
-            current,
-            f"scores collapsed towards the end of a set on {band}: that session moves nobody up; stay on {band} "
-            "and keep every rep on tempo",
-            outcome=outcome,
-        )
-    if outcome == Outcome.FAILED:
-        fails = _trailing(outcomes, Outcome.FAILED)
-        target = kind.target_text(rules)
-        if fails >= rules.sessions_to_step_back and current.band in rules.bands:
-            i = rules.bands.index(current.band)
-            if i > 0:
-                lighter = rules.bands[i - 1]
-                return Advice(
-                    Action.STEP_BACK,
-                    Step(current.protocol, lighter),
-                    f"{fails} sessions in a row under {target} on {band} → go back to {lighter}",
-                    outcome=outcome,
-                )
-            return Advice(
-                Action.STAY,
-                current,
-                f"{fails} sessions in a row under {target} on {band}, the lightest band: stay and ask your therapist",
-                outcome=outcome,
-            )
-        return Advice(Action.STAY, current, f"under {target} on {band} this session: stay on {band}", outcome=outcome)
-    if outcome == Outcome.PASSED:
-        needed = kind.sessions_to_move_up(rules)
-        run = _trailing(outcomes, Outcome.PASSED)
-        evidence = kind.pass_evidence(latest, rules)
-        if run < needed:
-            return Advice(
-                Action.STAY,
-                current,
-                f"{run} of {needed} sessions in a row with {evidence} on {band}: one more moves you up",
-                outcome=outcome,
-            )
-        action, step, confirm = _step_up(current, rules)
-        sessions = f"{run} sessions in a row with" if run > 1 else "a session with"
-        where = step.protocol if step.protocol != current.protocol else _band_name(step.band)
-        if action == Action.NEXT_VERSION:
-            where = f"{step.protocol} on {_band_name(step.band)} (your therapist confirms)"
-        elif action == Action.NEXT_EXERCISE:
-            where = f"{step.protocol} (your therapist confirms)"
-        elif action == Action.STAY:
-            return Advice(
-                Action.STAY,
-                current,
-                f"{sessions} {evidence} on {band}: the top of the programme; keep going as your therapist advises",
-                outcome=outcome,
-            )
-        return Advice(action, step, f"{sessions} {evidence} on {band} → move to {where}", confirm, outcome)
+    def advice(action: Action, nxt: Step, reason: str, outcome: Outcome, confirm: bool = False) -> Advice:
+        return Advice(action, nxt, reason + off_plan, confirm, outcome)
+
+    if not latest.complete:
+        done = f"set {len(latest.sets)} of {latest.planned_sets} done on {band}"
+        return advice(Action.STAY, step, f"{done}: finish the session, each set to fatigue; the programme judges "
+                      "the whole session", Outcome.IN_PROGRESS)  # fmt: skip
+    run = _run(history, rules)
+    outcome = run[-1][1]
+    if outcome == Outcome.REASSESS:
+        weeks = _gap_days(history, len(history) - 1) // 7
+        return advice(Action.STAY, step, f"the first session after {weeks} weeks off is a reassessment: stay on "
+                      f"{band}; the sessions from here count afresh", outcome)  # fmt: skip
+    if latest.band is None and _exercise(latest.protocol) in rules.versions:
+        return advice(Action.STAY, step, "no band was recorded for this session, so it cannot move the band "
+                      "ladder: save the band used (or prescribe it)", outcome)  # fmt: skip
+    if outcome == Outcome.SHORT:
+        sets = f"{len(latest.sets)} of {latest.planned_sets} sets"
+        return advice(Action.STAY, step, f"only {sets} on {band}: a session short of its sets cannot move you "
+                      f"up; stay on {band} and do all {latest.planned_sets}", outcome)  # fmt: skip
     if outcome == Outcome.NOT_TO_FATIGUE:
-        return Advice(Action.STAY, current, f"{_set_notes(latest, rules)}: stay on {band}", outcome=outcome)
-    if outcome == Outcome.NEARLY:
-        figure = kind.nearly_figure(latest, rules)
-        return Advice(
-            Action.HALF_STEP,
-            current,
-            f"{band} is nearly outgrown ({figure}): take the half step, stretching the band further before "
-            "engaging it or twisting it",
-            outcome=outcome,
-        )
+        return advice(Action.STAY, step, f"{_set_notes(latest, rules) or 'no set was taken to fatigue'}: this "
+                      f"session is no evidence either way; stay on {band}", outcome)  # fmt: skip
+    if outcome == Outcome.COLLAPSED:
+        return advice(Action.STAY, step, f"scores collapsed towards the end of a set on {band}: that session "
+                      f"moves nobody up; stay on {band} and keep every rep on tempo", outcome)  # fmt: skip
+    if outcome == Outcome.FAILED:
+        return _failed(history, run, step, kind.target_text(rules), rules, advice, outcome)
+    if outcome == Outcome.PASSED:
+        return _passed(latest, run, step, kind.pass_evidence(latest, rules), kind.sessions_to_move_up(rules),
+                       rules, advice, outcome)  # fmt: skip
     note = _set_notes(latest, rules)
-    reason = f"working within {band}'s range: stay on {band}" + (f"; {note}" if note else "")
-    return Advice(Action.STAY, current, reason, outcome=outcome)
+    reason = f"{kind.figures(latest, rules)}, taken to fatigue: at or under {band}'s limit, the band is right; " \
+             f"stay on {band}" + (f"; {note}" if note else "")  # fmt: skip
+    return advice(Action.STAY, step, reason, outcome)
+
+
+def _failed(history, run, step: Step, target: str, rules: ProgrammeRules, advice, outcome) -> Advice:
+    band = _band_name(step.band)
+    fails = _trailing(run, Outcome.FAILED)
+    if fails < rules.sessions_to_step_back or step.band not in rules.bands:
+        return advice(Action.STAY, step, f"under {target} on {band} this session: stay on {band}", outcome)
+    i = rules.bands.index(step.band)
+    if i == 0:
+        return advice(Action.STAY, step, f"{fails} sessions in a row under {target} on {band}, the lightest band: "
+                      "stay and ask your therapist", outcome)  # fmt: skip
+    lighter = rules.bands[i - 1]
+    back = Step(step.protocol, lighter)
+    if _came_from_lighter(history, len(history) - len(run), lighter):
+        return advice(Action.HALF_STEP, back, f"{fails} sessions in a row under {target} on {band} just after "
+                      f"moving up → the half step: {lighter} stretched further before engaging it, or twisted, "
+                      f"the rung between {lighter} and {band}", outcome)  # fmt: skip
+    return advice(Action.STEP_BACK, back, f"{fails} sessions in a row under {target} on {band} → go back to "
+                  f"{lighter}", outcome)  # fmt: skip
+
+
+def _passed(latest, run, step: Step, evidence: str, needed: int, rules: ProgrammeRules, advice, outcome) -> Advice:
+    band = _band_name(step.band)
+    passes = _trailing(run, Outcome.PASSED)
+    if passes < needed:
+        return advice(Action.STAY, step, f"{passes} of {needed} sessions in a row with {evidence} on {band}: one "
+                      "more moves you up", outcome)  # fmt: skip
+    action, nxt, confirm = _step_up(step, rules)
+    sessions = f"{passes} sessions in a row with" if passes > 1 else "a session with"
+    where = nxt.protocol if nxt.protocol != step.protocol else _band_name(nxt.band)
+    if action == Action.NEXT_VERSION:
+        where = f"{nxt.protocol} on {_band_name(nxt.band)} (your therapist confirms)"
+    elif action == Action.NEXT_EXERCISE:
+        where = f"{nxt.protocol} (your therapist confirms)"
+    elif action == Action.STAY:
+        return advice(Action.STAY, step, f"{sessions} {evidence} on {band}: the top of the programme; keep going "
+                      "as your therapist advises", outcome)  # fmt: skip
+    return advice(action, nxt, f"{sessions} {evidence} on {band} → move to {where}", outcome, confirm)

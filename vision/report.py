@@ -19,7 +19,7 @@ from vision.scoring import describe_stalls
 from vision.set_results import SetResult
 from vision.signals import heel_lift
 from vision.skeleton import LEG_POINT_NAMES, LEG_POINTS
-from vision.types import AnalysedSet, Fault, Phase, RepScore
+from vision.types import TOO_TOUGH_FAULTS, AnalysedSet, Fault, Phase, RepScore
 
 SCHEMA = "calfcheck.score/1"
 REP_COLUMNS = [
@@ -122,17 +122,21 @@ def set_result_from_report(report: dict) -> SetResult:
     """The figures of a ``calfcheck.score/1`` report that the programme reads (finished reps only)."""
     reps = [r for r in report.get("reps", []) if not r.get("incomplete")]
     ranges = [r["rom_deg"] for r in reps if r.get("rom_deg") is not None]
+    prescription = report.get("prescription") or {}
     return SetResult(
         reps=len(reps),
         reps_on_tempo=sum(1 for r in reps if not r["faults"]),
         longest_hold_s=float(report["summary"]["longest_hold_s"] or 0.0),
         rep_scores=tuple(int(r["score"]) for r in reps),
         fade=bool(report["summary"]["fatigue"]),
-        ended_on_tempo=bool(reps) and not reps[-1]["faults"],
+        ended_within_band=bool(reps) and not TOO_TOUGH_FAULTS.intersection(reps[-1]["faults"]),
         hold_cut_off=any(Fault.HOLD_CUT_OFF in r["faults"] for r in report.get("reps", [])),
         mean_range_deg=round(float(np.mean(ranges)), 1) if ranges else None,
         stall_shares=tuple(float(st["share_of_the_way_down"]) for r in reps for st in r.get("stalls", [])),
         rep_data=tuple(dict(r.get("data") or {}) for r in reps),
+        reps_within_band=sum(1 for r in reps if not TOO_TOUGH_FAULTS.intersection(r["faults"])),
+        rep_limit=prescription.get("max_reps"),
+        hold_limit_s=prescription.get("max_hold_s"),
     )
 
 

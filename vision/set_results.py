@@ -22,11 +22,11 @@ class SetResult:
     """The figures of one scored set that the programme reads (from a ``calfcheck.score/1`` report)."""
 
     reps: int  # finished reps
-    reps_on_tempo: int  # finished reps with no fault
+    reps_on_tempo: int  # finished reps with no fault at all (what the athlete sees as "on tempo")
     longest_hold_s: float
     rep_scores: tuple[int, ...]  # finished reps, in order
     fade: bool  # range or tempo fading over the set (the report's summary.fatigue)
-    ended_on_tempo: bool  # the last finished rep had no fault
+    ended_within_band: bool  # the last finished rep had no fault that means "too tough" (types.TOO_TOUGH_FAULTS)
     hold_cut_off: bool  # isometric: the clip ended during the hold
     mean_range_deg: float | None
     # Where the finished reps' lowerings stalled (share of the way down), one entry per stall: information
@@ -34,6 +34,18 @@ class SetResult:
     stall_shares: tuple[float, ...] = ()
     # Per finished rep, the measures its exercise kind adds (``ExerciseKind.rep_data``), as data.
     rep_data: tuple[Mapping[str, float], ...] = ()
+    # Finished reps with no fault that means the band is too tough: what counts towards the band's limit
+    # (a rep whose only fault is technique, such as a return slower than prescribed, counts). None: as reps_on_tempo.
+    reps_within_band: int | None = None
+    # The limits the set's own protocol prescribed (its TOML's set.max_reps, target.hold_s): one source for
+    # each limit; None where the protocol gives none (the programme's default then applies).
+    rep_limit: int | None = None
+    hold_limit_s: float | None = None
+
+    @property
+    def counted_reps(self) -> int:
+        """The reps that count towards the band's limit."""
+        return self.reps_on_tempo if self.reps_within_band is None else self.reps_within_band
 
     @property
     def mean_score(self) -> float | None:
@@ -50,7 +62,10 @@ class SetResult:
 
 @dataclass(frozen=True)
 class SessionResult:
-    """One training session on one leg, as the programme reads it: its day, exercise, band and sets."""
+    """One training session on one leg, as the programme reads it: its day, exercise, band and sets.
+
+    ``complete``: the prescribed number of sets is done, or the day is over; an incomplete session neither
+    passes nor fails (the programme says how far the athlete is)."""
 
     day: date
     protocol: str
@@ -58,10 +73,16 @@ class SessionResult:
     leg: Leg
     band: str | None
     sets: tuple[SetResult, ...]
+    planned_sets: int = 1
+    complete: bool = True
 
     @property
     def best_reps_on_tempo(self) -> int:
         return max((s.reps_on_tempo for s in self.sets), default=0)
+
+    @property
+    def best_counted_reps(self) -> int:
+        return max((s.counted_reps for s in self.sets), default=0)
 
     @property
     def longest_hold_s(self) -> float:

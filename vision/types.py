@@ -58,12 +58,14 @@ class ProtocolKind(StrEnum):
 class Outcome(StrEnum):
     """How one training session went against its band's target (the programme's word for it)."""
 
-    PASSED = "passed"
-    NEARLY = "nearly"  # close to the limit: the half step
-    WORKING = "working"  # inside the band's range: keep going
-    NOT_TO_FATIGUE = "not_to_fatigue"  # would have passed, but a set stopped with reps still on tempo
-    COLLAPSED = "collapsed"
-    FAILED = "failed"
+    PASSED = "passed"  # above the band's limit (more than 12 reps, a hold past 30 s): a tougher band is due
+    WORKING = "working"  # at or under the limit, taken to fatigue: the band is right
+    NOT_TO_FATIGUE = "not_to_fatigue"  # no set was taken to fatigue (or a hold was cut off): no evidence
+    COLLAPSED = "collapsed"  # scores collapsed inside a set before the limit
+    FAILED = "failed"  # under the band's floor (6 reps, a 10 s hold), taken to fatigue: too tough
+    IN_PROGRESS = "in_progress"  # the day's sets are not all done yet: judged once the session is complete
+    SHORT = "short"  # above the limit, but fewer sets than prescribed and the day is over: cannot move up
+    REASSESS = "reassess"  # the first session after a layoff: a reassessment, not a step of the ladder
 
 
 class BandAdvice(StrEnum):
@@ -85,6 +87,13 @@ class Fault(StrEnum):
     HOLD_CUT_OFF = "hold_cut_off"
     RETURN_STALLED = "return_stalled"  # only under a protocol that asks for a continuous lowering
 
+
+# Faults that say the band is too tough (the athlete cannot move it through the range at the prescribed pace);
+# the others are technique to coach (a return slower than prescribed is control, not weakness). The programme
+# counts a rep towards the band's limit unless it has one of these.
+TOO_TOUGH_FAULTS = frozenset(
+    {Fault.PARTIAL_RANGE, Fault.PUSH_TOO_SLOW, Fault.HOLD_TOO_SHORT, Fault.RETURN_TOO_FAST, Fault.RETURN_STALLED}
+)
 
 LEG_OPTIONS = ("auto", Leg.LEFT.value, Leg.RIGHT.value)  # what a user may ask for; "auto" lets the pipeline choose
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from vision.types import BandAdvice, Fault, Interval, Outcome, Phase, Rep, RepScore
+from vision.types import BandAdvice, Fault, Interval, Outcome, Phase, Rep, RepScore, Summary
 
 if TYPE_CHECKING:  # annotations only: these modules look kinds up here
     from vision.programme import ProgrammeRules
@@ -132,6 +132,17 @@ class ExerciseKind:
         return BandAdvice.STAY
 
     # --- what the athlete sees and hears -------------------------------------------------------------------
+    def describe_set(self, summary: Summary, protocol: ExerciseProtocol) -> str:
+        """The set in words against its band's limit (a description: the decision is the programme's)."""
+        good, limit = summary.good_rep_count, protocol.max_reps
+        taken = ", taken to fatigue" if summary.fatigue else ""
+        words = f"{good} reps on target{taken}"
+        if limit is not None:
+            words += f": {'above' if good > limit else 'at or under'} the {limit} this band should allow"
+        if summary.band_advice == BandAdvice.EASIER:
+            words += "; the first reps were already off target, so the band may be too tough"
+        return words + "."
+
     def cue(self, phase: Phase, protocol: ExerciseProtocol, elapsed_s: float) -> str:
         """The live cue for the phase the athlete is in, ``elapsed_s`` into it."""
         target = protocol.target_s
@@ -160,32 +171,55 @@ class ExerciseKind:
         ]
 
     # --- the programme's move-up rule -------------------------------------------------------------------------
+    def rep_limit(self, result: SetResult, rules: ProgrammeRules) -> int:
+        """The band's limit for this set: its own protocol's ``max_reps``, else the programme's default."""
+        return result.rep_limit or rules.reps_to_move_up
+
     def outcome(self, session: SessionResult, rules: ProgrammeRules) -> Outcome:
-        """How a session went against its band's target: reps on tempo in every set (``[tempo]`` rules)."""
-        if not session.sets or session.best_reps_on_tempo < rules.min_reps_on_tempo:
+        """How a complete session went against its band's limit (the exercise's own instructions: the band
+        must allow no more than 12 reps; past 12, a tougher band):
+
+        - every set above its limit (reps that count: no fault meaning "too tough") → PASSED;
+        - no set taken to fatigue → NOT_TO_FATIGUE: no evidence either way;
+        - the best set taken to fatigue under ``min_reps_on_tempo`` → FAILED (too tough);
+        - otherwise at or under the limit, taken to fatigue → WORKING: the band is right.
+        """
+        if not session.sets:
+            return Outcome.NOT_TO_FATIGUE
+        if all(s.counted_reps > self.rep_limit(s, rules) for s in session.sets):
+            return Outcome.PASSED
+        evidence = [s for s in session.sets if self.taken_to_fatigue(s)]
+        if not evidence:
+            return Outcome.NOT_TO_FATIGUE
+        if max(s.counted_reps for s in evidence) < rules.min_reps_on_tempo:
             return Outcome.FAILED
-        fewest = min(s.reps_on_tempo for s in session.sets)
-        if fewest > rules.reps_to_move_up:
-            return Outcome.PASSED if all(self.taken_to_fatigue(s) for s in session.sets) else Outcome.NOT_TO_FATIGUE
-        if fewest >= rules.reps_to_move_up - rules.half_step_within_reps:
-            return Outcome.NEARLY
         return Outcome.WORKING
 
     def taken_to_fatigue(self, result: SetResult) -> bool:
-        """The set ended when the tempo or the range faded."""
-        return result.fade or not result.ended_on_tempo
+        """The set ended when the tempo or the range faded (its last rep was too tough, or it faded)."""
+        return result.fade or not result.ended_within_band
+
+    def not_to_fatigue_text(self, which: str) -> str:
+        """Why the sets ``which`` ("2" or "1, 3") are no evidence, and what to do next time."""
+        return (
+            f"set {which} stopped with reps still on tempo and no fade, so it was not taken to fatigue; next "
+            "time keep going until the tempo or the range fades"
+        )
 
     def sessions_to_move_up(self, rules: ProgrammeRules) -> int:
         return rules.tempo_sessions_in_a_row
 
     def target_text(self, rules: ProgrammeRules) -> str:
-        """The band's target a failed session fell short of, e.g. ``6 reps on tempo in a set``."""
-        return f"{rules.min_reps_on_tempo} reps on tempo in a set"
+        """The band's floor a failed session fell short of, e.g. ``6 reps in a set taken to fatigue``."""
+        return f"{rules.min_reps_on_tempo} reps in a set taken to fatigue"
 
     def pass_evidence(self, latest: SessionResult, rules: ProgrammeRules) -> str:
-        """What a passing session showed, e.g. ``more than 12 on-tempo reps in every set``."""
-        return f"more than {rules.reps_to_move_up} on-tempo reps in every set"
+        """What a passing session showed, e.g. ``more than 12 reps in every set``."""
+        limits = sorted({self.rep_limit(s, rules) for s in latest.sets}) or [rules.reps_to_move_up]
+        return f"more than {'/'.join(map(str, limits))} reps in every set"
 
-    def nearly_figure(self, latest: SessionResult, rules: ProgrammeRules) -> str:
-        """How close a nearly-outgrown band came, e.g. ``11 of 12 reps on tempo``."""
-        return f"{min(s.reps_on_tempo for s in latest.sets)} of {rules.reps_to_move_up} reps on tempo"
+    def figures(self, latest: SessionResult, rules: ProgrammeRules) -> str:
+        """The session in figures against its limit, e.g. ``12, 11 and 10 reps of 12``."""
+        counts = [str(s.counted_reps) for s in latest.sets]
+        listed = counts[0] if len(counts) == 1 else f"{', '.join(counts[:-1])} and {counts[-1]}"
+        return f"{listed} reps of {self.rep_limit(latest.sets[0], rules)}" if latest.sets else "no set"

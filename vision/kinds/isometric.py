@@ -14,7 +14,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from vision.kinds.base import ExerciseKind, merge_hold_dips, without_sway
-from vision.types import BandAdvice, Fault, Outcome, Phase, ProtocolKind, Rep, RepScore
+from vision.types import BandAdvice, Fault, Outcome, Phase, ProtocolKind, Rep, RepScore, Summary
 
 if TYPE_CHECKING:
     from vision.programme import ProgrammeRules
@@ -64,25 +64,44 @@ class IsometricKind(ExerciseKind):
                 Phase.HOLD: f"Hold — {elapsed_s:.0f} of {limit:.0f} s",
                 Phase.ECCENTRIC: "Release slowly"}[phase]  # fmt: skip
 
+    def describe_set(self, summary: Summary, protocol: ExerciseProtocol) -> str:
+        limit = protocol.max_hold_s or DEFAULT_LIMIT_S
+        hold = summary.longest_hold_s
+        where = "past" if hold > limit else "within"
+        return f"longest hold {hold:.0f} s: {where} the {limit:.0f} s this band should allow."
+
     def hold_limit_s(self, protocol: ExerciseProtocol) -> float | None:
         return protocol.max_hold_s
 
     def guide(self, protocol: ExerciseProtocol) -> list[tuple[str, float]]:
         return [("PUSH", 1.0), ("HOLD", protocol.max_hold_s or DEFAULT_LIMIT_S), ("RELEASE", RELEASE_S)]
 
+    def hold_limit(self, result: SetResult, rules: ProgrammeRules) -> float:
+        """The band's limit: the set's own protocol's ``target.hold_s``, else the programme's default."""
+        return result.hold_limit_s or rules.hold_to_move_up_s
+
     def outcome(self, session: SessionResult, rules: ProgrammeRules) -> Outcome:
-        hold = session.longest_hold_s
-        if hold > rules.hold_to_move_up_s:
+        """A hold past the limit → PASSED (even one the clip cut off: it was already past); holds the clip cut
+        off short of it are no evidence; the longest full hold under ``min_hold_s`` → FAILED; else the band
+        is right."""
+        if any(s.longest_hold_s > self.hold_limit(s, rules) for s in session.sets):
             return Outcome.PASSED
-        if hold < rules.min_hold_s:
+        held = [s for s in session.sets if self.taken_to_fatigue(s)]
+        if not held:
+            return Outcome.NOT_TO_FATIGUE
+        if max(s.longest_hold_s for s in held) < rules.min_hold_s:
             return Outcome.FAILED
-        if hold >= rules.hold_to_move_up_s - rules.half_step_within_s:
-            return Outcome.NEARLY
         return Outcome.WORKING
 
     def taken_to_fatigue(self, result: SetResult) -> bool:
         """A hold ends when the athlete can no longer hold, unless the clip cut it off."""
         return not result.hold_cut_off
+
+    def not_to_fatigue_text(self, which: str) -> str:
+        return (
+            f"the clip ended during the hold of set {which}, so it shows nothing about the band; next time film "
+            "the whole hold"
+        )
 
     def sessions_to_move_up(self, rules: ProgrammeRules) -> int:
         return rules.isometric_sessions_in_a_row
@@ -91,10 +110,12 @@ class IsometricKind(ExerciseKind):
         return f"a hold of {rules.min_hold_s:.0f} s"
 
     def pass_evidence(self, latest: SessionResult, rules: ProgrammeRules) -> str:
-        return f"a hold of {latest.longest_hold_s:.0f} s, past {rules.hold_to_move_up_s:.0f} s,"
+        limit = self.hold_limit(latest.sets[0], rules) if latest.sets else rules.hold_to_move_up_s
+        return f"a hold of {latest.longest_hold_s:.0f} s, past {limit:.0f} s,"
 
-    def nearly_figure(self, latest: SessionResult, rules: ProgrammeRules) -> str:
-        return f"a hold of {latest.longest_hold_s:.0f} s of {rules.hold_to_move_up_s:.0f} s"
+    def figures(self, latest: SessionResult, rules: ProgrammeRules) -> str:
+        limit = self.hold_limit(latest.sets[0], rules) if latest.sets else rules.hold_to_move_up_s
+        return f"a longest hold of {latest.longest_hold_s:.0f} s of {limit:.0f} s"
 
 
 ISOMETRIC = IsometricKind()

@@ -11,6 +11,7 @@ show (``HISTORY_COLUMNS``), each row with the advice as it stood after that sess
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -51,10 +52,14 @@ def describe_stall_shares(shares: tuple[float, ...]) -> str:
     return f"{len(shares)} at {where}"
 
 
-def session_result(session: TrainingSessionInfo) -> SessionResult:
-    """A training session's figures as the programme reads them (``vision.progression``)."""
+def session_result(session: TrainingSessionInfo, planned_sets: int = 1, today: date | None = None) -> SessionResult:
+    """A training session's figures as the programme reads them (``vision.progression``): complete once its
+    protocol's number of sets is done or its day is over."""
     sets = tuple(set_result_from_report(json.loads(s.report_json)) for s in session.sets)
-    return SessionResult(session.day, session.protocol, session.kind, session.leg, session.band, sets)
+    complete = len(sets) >= planned_sets or session.day < (today or date.today())
+    return SessionResult(
+        session.day, session.protocol, session.kind, session.leg, session.band, sets, planned_sets, complete
+    )
 
 
 @dataclass(frozen=True)
@@ -87,16 +92,14 @@ def _leg_course(
     sessions: tuple[TrainingSessionInfo, ...],
     rules: ProgrammeRules,
     today: date,
+    planned_sets: Callable[[TrainingSessionInfo], int],
 ) -> LegCourse:
-    results = tuple(session_result(s) for s in sessions)
-    advice_after = tuple(advise(results[: i + 1], Step(s.protocol, s.band), rules) for i, s in enumerate(sessions))
-    if prescription is not None:
-        step = Step(prescription.protocol, prescription.band)
-    elif sessions:
-        step = Step(sessions[-1].protocol, sessions[-1].band)
-    else:
-        step = None
-    advice = advise(results, step, rules) if step else None
+    results = tuple(session_result(s, planned_sets(s), today) for s in sessions)
+    # As it stood after each session: judged on what was done by then, against no later prescription.
+    advice_after = tuple(advise(results[: i + 1], None, rules) for i in range(len(results)))
+    prescribed = Step(prescription.protocol, prescription.band) if prescription is not None else None
+    step = prescribed or (Step(sessions[-1].protocol, sessions[-1].band) if sessions else None)
+    advice = advise(results, prescribed, rules) if step else None
     kept = None
     if step is not None:
         per_week = prescription.sessions_per_week if prescription else rules.default_sessions_per_week
@@ -116,15 +119,18 @@ def build_course(
     sessions: dict[Leg, tuple[TrainingSessionInfo, ...]],
     rules: ProgrammeRules | None = None,
     today: date | None = None,
+    planned_sets: Callable[[TrainingSessionInfo], int] | None = None,
 ) -> Course:
+    """``planned_sets(session)``: how many sets the session's protocol prescribes (1 when not known)."""
     rules = rules or load_programme()
     today = today or date.today()
+    planned = planned_sets or (lambda _session: 1)
     legs = {
-        leg: _leg_course(leg, prescriptions.get(leg), sessions.get(leg, ()), rules, today)
+        leg: _leg_course(leg, prescriptions.get(leg), sessions.get(leg, ()), rules, today, planned)
         for leg in (Leg.LEFT, Leg.RIGHT)
     }
     results = [r for c in legs.values() for r in c.results]
-    return Course(athlete, legs, compare_legs(results), rules)
+    return Course(athlete, legs, compare_legs(results, rules.compare_within_days), rules)
 
 
 def history_rows(course: Course, leg: Leg | None = None) -> list[dict]:

@@ -38,6 +38,10 @@ from vision.types import AnalysedSet, Leg
 MAX_SESSIONS_PER_WEEK = 14
 
 
+def _base(protocol: str) -> str:
+    return protocol.split(TEMPO_MARK, 1)[0]
+
+
 class Records:
     def __init__(self, store: Store, actor: Actor = LOCAL_USER, rules: ProgrammeRules | None = None) -> None:
         self.store = store
@@ -149,6 +153,11 @@ class Records:
             why = "; ".join(item.warnings) or "the working leg was not reliably in view"
             raise StoreError(f"not saved, because this clip cannot be judged: {why}")
         check_day(day or (performed_at.date() if performed_at else None), "a training day on", today)
+        if item.band is None:  # the band was not said: the prescription of the leg the clip showed says it
+            prescribed = self.prescription(athlete_id, item.leg)
+            same_exercise = prescribed is not None and _base(prescribed.protocol) == _base(item.protocol)
+            if same_exercise and prescribed.band is not None:
+                item = item.with_band(prescribed.band)
         saved = self.store.save_set(athlete_id, item.new_set(source, video), day=day, performed_at=performed_at)
         course = self.course(athlete_id, today=today)
         return SaveOutcome(saved, course.athlete, item.leg, course.legs[item.leg].advice)
@@ -160,7 +169,14 @@ class Records:
         legs = (Leg.LEFT, Leg.RIGHT)
         prescriptions = {leg: self.prescription(athlete_id, leg) for leg in legs}
         sessions = {leg: tuple(self.store.sessions(athlete_id, leg)) for leg in legs}
-        return build_course(athlete, prescriptions, sessions, self.rules, today)
+        return build_course(athlete, prescriptions, sessions, self.rules, today, self._planned_sets)
+
+    def _planned_sets(self, info: TrainingSessionInfo) -> int:
+        """The number of sets the session's protocol prescribes (1 when the protocol cannot be found)."""
+        try:
+            return self._protocol_of(info).sets
+        except ProtocolError:
+            return 1
 
     def sessions(self, athlete_id: int, leg: Leg | None = None) -> list[TrainingSessionInfo]:
         require(self.actor, Action.READ)

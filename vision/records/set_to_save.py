@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from vision.records.landmarks import digest as landmarks_digest
 from vision.records.landmarks import pack as pack_landmarks
@@ -96,6 +96,15 @@ class SetToSave:
     @property
     def report(self) -> dict:
         return json.loads(self.report_json)
+
+    def with_band(self, band: str) -> SetToSave:
+        """The same set on ``band`` (a face that did not know the band: the leg's prescription fills it); the
+        duplicate key and the report say the band too. The report's next-band advice is the set's own and
+        is left as scored."""
+        leg, protocol, _, model = self.settings.split("|", 3)
+        report = {**self.report, "band": band}
+        return replace(self, band=band, settings=f"{leg}|{protocol}|{band}|{model}",
+                       report_json=json.dumps(report, allow_nan=False))  # fmt: skip
 
     def new_set(self, source: str, video: bytes | None = None) -> NewSet:
         return NewSet(
