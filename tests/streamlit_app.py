@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -20,7 +21,13 @@ def free_port() -> int:
 
 def start_app(port: int, log: Path, *extra: str, env: dict | None = None) -> subprocess.Popen:
     """``streamlit run app.py`` on ``port`` (settings from .streamlit/config.toml plus ``extra`` flags);
-    returns once it answers its health check, or kills it and raises RuntimeError with the log's tail."""
+    returns once it answers its health check, or kills it and raises RuntimeError with the log's tail.
+
+    Each app gets a temporary folder of its own (TMPDIR beside its log): its uploads and live drafts never
+    meet another test run's (two runs at once would otherwise see each other's finished sets)."""
+    private_tmp = log.parent / f"tmp-{port}"
+    private_tmp.mkdir(mode=0o700, exist_ok=True)
+    env = {**(os.environ if env is None else env), "TMPDIR": str(private_tmp)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), *extra],
         cwd=ROOT,
@@ -37,3 +44,14 @@ def start_app(port: int, log: Path, *extra: str, env: dict | None = None) -> sub
             time.sleep(0.5)
     proc.kill()
     raise RuntimeError(f"streamlit did not start: {log.read_text()[-2000:]}")
+
+
+def wait_until_settled(page, timeout: float = 120_000) -> None:
+    """Wait until the app has finished its current run: no running indicator and no element Streamlit is
+    still showing from the previous run (it keeps those, marked ``data-stale``, until the rerun replaces
+    them; a locator would otherwise find the old and the new copy of the same button)."""
+    page.wait_for_function(
+        """() => !document.querySelector('[data-testid^="stStatusWidgetRunning"]')
+                 && !document.querySelector('[data-stale="true"]')""",
+        timeout=timeout,
+    )

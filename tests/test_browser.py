@@ -14,7 +14,7 @@ import av
 import pytest
 
 from tests.conftest import REMIX, needs_shared
-from tests.streamlit_app import free_port, start_app
+from tests.streamlit_app import free_port, start_app, wait_until_settled
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
@@ -180,7 +180,8 @@ def test_review_page_scores_an_upload(app_url, page, artifacts):
     exercise.fill("Heel raise")
     page.keyboard.press("Enter")
     page.get_by_text("heel lift (shank lengths)").wait_for(timeout=120_000)
-    page.get_by_text("Download JSON").wait_for(timeout=120_000)
+    wait_until_settled(page)
+    assert page.get_by_role("button", name="Download JSON").count() == 1
     assert page.locator("table tbody tr").count() == 4
     assert page.evaluate("() => window.__poseRan") is False
 
