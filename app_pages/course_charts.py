@@ -26,7 +26,7 @@ def _layout(fig: go.Figure, title: str, height: int = 300) -> go.Figure:
 
 def ladder_figure(course: Course) -> go.Figure:
     """Each leg's step on the programme (band, then the heel-raise exercises) per session."""
-    steps = list(course.rules.bands) + list(course.rules.after_bands)
+    steps = list(course.rules.rungs) + list(course.rules.after_bands)
     fig = go.Figure()
     for c in course.active_legs:
         days, levels, colours, text = [], [], [], []

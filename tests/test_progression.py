@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import pytest
@@ -43,6 +43,11 @@ def hold_set(seconds: float, cut_off: bool = False) -> SetResult:
     return SetResult(1, 1, seconds, (100,), False, True, cut_off, 25.0, hold_limit_s=30.0)
 
 
+def lookalike_set() -> SetResult:
+    """A set saved as the full version whose every push was fast with no hold (the eccentric-only version)."""
+    return replace(tempo_set(0, tiring=10), looks_eccentric_only=True)
+
+
 def session(day: int, sets, protocol="band-tempo", band="red", leg=Leg.RIGHT, planned=None, complete=True):
     kind = ProtocolKind.ISOMETRIC if protocol == "band-isometric" else ProtocolKind.TEMPO
     kind = ProtocolKind.ECCENTRIC if protocol == "band-eccentric" else kind
@@ -56,6 +61,7 @@ def pass3(day, band="red", protocol="band-tempo"):
 
 RED = Step("band-tempo", "red")
 GREEN = Step("band-tempo", "green")
+RED_PLUS = Step("band-tempo", "red+")  # the half step: red stretched further or twisted
 ISO_RED = Step("band-isometric", "red")
 
 
@@ -89,7 +95,23 @@ SCENARIOS = [
              "whatever the prescription still says",
              [pass3(0), pass3(3), session(7, [tempo_set(4)] * 3, band="green"),
               session(10, [tempo_set(4)] * 3, band="green")], RED,
-             Action.HALF_STEP, RED, Outcome.FAILED, "the prescription says band-tempo on red"),
+             Action.HALF_STEP, RED_PLUS, Outcome.FAILED, "the prescription says band-tempo on red"),
+    Scenario("the half step is a rung of its own: red+, red stretched further or twisted",
+             [pass3(0), pass3(3), session(7, [tempo_set(4)] * 3, band="green"),
+              session(10, [tempo_set(4)] * 3, band="green")], GREEN,
+             Action.HALF_STEP, RED_PLUS, Outcome.FAILED, "the half step red+: red stretched further"),
+    Scenario("passing the half step moves up to the next colour",
+             [pass3(0, band="red+"), pass3(3, band="red+")], RED_PLUS,
+             Action.MOVE_UP, GREEN, Outcome.PASSED, "on red+ → move to green"),
+    Scenario("runs count the half step apart from its colour: red, then red+, is one red+ pass",
+             [pass3(0), pass3(3, band="red+")], RED_PLUS, Action.STAY, RED_PLUS, Outcome.PASSED, "1 of 2 sessions"),
+    Scenario("under the floor twice on the half step: back to its colour, unstretched",
+             [session(d, [tempo_set(4)] * 3, band="red+") for d in (0, 3)], RED_PLUS,
+             Action.STEP_BACK, RED, Outcome.FAILED, "go back to red"),
+    Scenario("failing green after passing the half step goes back to the half step, not to red",
+             [pass3(0, band="red+"), pass3(3, band="red+"), session(7, [tempo_set(4)] * 3, band="green"),
+              session(10, [tempo_set(4)] * 3, band="green")], GREEN,
+             Action.STEP_BACK, RED_PLUS, Outcome.FAILED, "go back to red+"),
     Scenario("runs count one band only: red pass, green fail, red pass is one red pass",
              [pass3(0), session(3, [tempo_set(4)] * 3, band="green"), pass3(7)], RED,
              Action.STAY, RED, Outcome.PASSED, "1 of 2 sessions"),
@@ -143,6 +165,16 @@ SCENARIOS = [
              Action.STAY, ISO_RED, Outcome.NOT_TO_FATIGUE, "film the whole hold"),
     Scenario("isometric: a full hold under 10 s is under the floor", [session(0, [hold_set(9.9)],
              "band-isometric")], ISO_RED, Action.STAY, ISO_RED, Outcome.FAILED, "a hold of 10 s"),
+    Scenario("every push fast with no hold, saved as the full version: it looks like the eccentric-only "
+             "version; the advice asks, and never steps the athlete back",
+             [session(d, [lookalike_set()] * 3) for d in (0, 3)], RED,
+             Action.STAY, RED, Outcome.VERSION_DOUBT, "looks like the eccentric-only version"),
+    Scenario("...such a session neither counts towards a run nor breaks it",
+             [pass3(0), session(3, [lookalike_set()] * 3), pass3(7)], RED,
+             Action.MOVE_UP, GREEN, Outcome.PASSED, "2 sessions in a row"),
+    Scenario("...and one such set in a working session is named in the advice",
+             [session(0, [tempo_set(10), tempo_set(9), lookalike_set()])], RED,
+             Action.STAY, RED, Outcome.WORKING, "every push in set 3 was fast with no hold"),
     Scenario("no session yet: start", [], RED, Action.START, RED, None, "no session on red yet"),
 ]  # fmt: skip
 
@@ -245,3 +277,7 @@ def test_a_therapists_programme_file_is_validated_all_at_once(tmp_path):
     with pytest.raises(ProtocolError) as err:
         load_programme(colours)
     assert "ladder.colours.black" in str(err.value) and "'pink' is not one of ladder.bands" in str(err.value)
+    plus = tmp_path / "plus.toml"
+    plus.write_text(text.replace('"blue", "black"]', '"blue", "blue+", "black"]'))
+    with pytest.raises(ProtocolError, match=r"cannot end in '\+'"):
+        load_programme(plus)  # "blue+" is blue's half step already: a colour of that name would be two rungs

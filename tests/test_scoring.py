@@ -75,7 +75,7 @@ def test_next_band_names_the_colour():
     assert next_band("red", "stay") == "red"
     assert next_band("black", "harder") is None  # beyond black: move on to heel raises
     assert next_band(None, "harder") is None
-    assert band_ladder() == ("yellow", "red", "green", "blue", "black")  # the programme file's ladder
+    assert band_ladder(half_steps=False) == ("yellow", "red", "green", "blue", "black")  # the file's colours
     summary = summarise(score_reps([rep(i) for i in range(1, 14)], TEMPO), TEMPO, band="blue")
     assert summary.next_band == "black"
 
@@ -110,8 +110,18 @@ def test_a_therapists_ladder_is_the_one_every_face_uses(tmp_path, monkeypatch):
     mine = tmp_path / "programme.toml"
     mine.write_text(text, encoding="utf-8")
     monkeypatch.setenv("CALFCHECK_PROGRAMME", str(mine))
-    assert band_ladder() == ("yellow", "red", "green", "purple")
+    assert band_ladder(half_steps=False) == ("yellow", "red", "green", "purple")
+    # Between each colour and the next, its half step (the lighter band stretched further or twisted).
+    assert band_ladder() == ("yellow", "yellow+", "red", "red+", "green", "green+", "purple")
     assert next_band("green", "harder") == "purple"
+    assert (next_band("red+", "harder"), next_band("red+", "easier"), next_band("red+", "stay")) == (
+        "green",
+        "red",
+        "red+",
+    )
+    assert next_band("purple+", "stay") is None  # no half step above the toughest colour
+    assert band_colour("green+") == band_colour("green") != band_colour("red")
+    assert build_parser().parse_args(["score", "clip.mp4", "--band", "green+"]).band == "green+"
     assert next_band("purple", "harder") is None and next_band("blue", "stay") is None  # blue is not on it
     assert band_colour("purple") == "#7a3fb0" and band_colour(None) == band_colour("blue") == "#6b7280"
     assert build_parser().parse_args(["score", "clip.mp4", "--band", "purple"]).band == "purple"
@@ -129,3 +139,61 @@ def test_the_set_is_described_against_its_limit_and_decides_nothing():
     assert ISO.exercise_kind.describe_set(hold, ISO) == "longest hold 34 s: past the 30 s this band should allow."
     for words in (TEMPO.exercise_kind.describe_set(above, TEMPO), ISO.exercise_kind.describe_set(hold, ISO)):
         assert "next" not in words and "tougher band" not in words
+
+
+def test_a_full_version_set_of_unloaded_pushes_looks_like_the_eccentric_only_version():
+    """The eccentric-only version brings the foot down unloaded (fast, no hold) and returns slowly: saved as
+    the full version it would fail every push and hold. It is flagged, and the set's words ask."""
+    unloaded = [rep(i, c=0.3, h=0.0, e=3.2) for i in range(1, 7)]
+    flagged = summarise(score_reps(unloaded, TEMPO), TEMPO)
+    assert flagged.looks_eccentric_only
+    words = TEMPO.exercise_kind.describe_set(flagged, TEMPO)
+    assert "looks like the eccentric-only version" in words and "Was it?" in words
+    not_flagged = {
+        "returns too fast as well (ankle flicks)": ([rep(i, c=0.3, h=0.0, e=1.0) for i in range(1, 7)], TEMPO),
+        "pushes on tempo with no hold (a 1-0-3 set)": ([rep(i, c=1.0, h=0.0, e=3.0) for i in range(1, 7)], TEMPO),
+        "two reps are too few to tell": (unloaded[:2], TEMPO),
+        "four of six is not nearly every rep": (unloaded[:4] + [rep(i) for i in (5, 6)], TEMPO),
+        "scored as eccentric-only already": (unloaded, ECC),
+        "an isometric hold has no push to judge": (unloaded, ISO),
+    }
+    for why, (reps, protocol) in not_flagged.items():
+        assert not summarise(score_reps(reps, protocol), protocol).looks_eccentric_only, why
+    five_of_six = summarise(score_reps(unloaded[:5] + [rep(6)], TEMPO), TEMPO)
+    assert five_of_six.looks_eccentric_only  # 83 %: one rep done as the full version does not hide the pattern
+
+
+def test_the_eccentric_only_look_alike_travels_from_the_video_to_the_programme():
+    """Through the whole pipeline on a synthetic side view: the tracker finds the fast, hold-less pushes, the
+    report carries the flag, and the programme asks instead of failing the athlete."""
+    from datetime import date
+
+    from tests.synthetic import RepSpec, trace, track_from_angles, uniform_times
+    from vision.analysis import analyse_track
+    from vision.programme import load_programme
+    from vision.progression import Step, advise
+    from vision.report import session_to_dict, set_result_from_report
+    from vision.set_results import SessionResult
+    from vision.types import Leg, Outcome
+
+    reps = [RepSpec(2.0 + 6.0 * i, 0.35, 0.0, 3.2) for i in range(8)]
+    t = uniform_times(reps[-1].edges[3] + 3.0)
+    analysed = analyse_track(track_from_angles(t, trace(t, reps)), TEMPO, band="red")
+    assert analysed.summary.rep_count == 8 and analysed.summary.looks_eccentric_only
+    report = session_to_dict(analysed)
+    assert report["summary"]["looks_eccentric_only"] is True
+    result = set_result_from_report(report)
+    assert result.looks_eccentric_only
+    day = SessionResult(date(2026, 11, 2), "band-tempo", "tempo", Leg.RIGHT, "red",
+                        (result,) * 3, 3, True)  # fmt: skip
+    advice = advise([day], Step("band-tempo", "red"), load_programme())
+    assert advice.outcome == Outcome.VERSION_DOUBT and advice.next == Step("band-tempo", "red")
+    assert "eccentric-only" in advice.reason
+
+
+def test_a_programme_without_half_steps_offers_the_colours_alone(tmp_path, monkeypatch):
+    text = BUILTIN_PROGRAMME.read_text(encoding="utf-8").replace("half_steps = true", "half_steps = false")
+    mine = tmp_path / "programme.toml"
+    mine.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("CALFCHECK_PROGRAMME", str(mine))
+    assert band_ladder() == band_ladder(half_steps=False) == ("yellow", "red", "green", "blue", "black")

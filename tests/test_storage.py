@@ -157,9 +157,15 @@ def test_prescription_changes_are_kept_as_history(db_url):
         assert {p.changed_by for p in history} == {"local user"}  # the actor, not a word typed somewhere
         with pytest.raises(StoreError, match="unknown band colour 'purple'"):
             records.prescribe(ana, Leg.LEFT, "band-tempo", "purple")
+        with pytest.raises(StoreError, match="unknown band colour 'black\\+'"):
+            records.prescribe(ana, Leg.LEFT, "band-tempo", "black+")  # no rung above the toughest colour
+        # The half step (red stretched further or twisted) is a rung of its own, kept on the prescription.
+        records.prescribe(ana, Leg.RIGHT, "band-tempo", "red+", reason="green failed twice after moving up")
+        assert records.prescription(ana, Leg.RIGHT).band == "red+"
         with pytest.raises(StoreError, match="sessions per week"):
             records.prescribe(ana, Leg.LEFT, "band-tempo", "red", sessions_per_week=0)
         assert len(records.prescription_history(ana, Leg.LEFT)) == 2  # nothing written by a refused change
+        assert [p.band for p in records.prescription_history(ana, Leg.RIGHT)] == ["yellow", "red+"]
 
 
 def _save_many(url: str, worker: int, count: int) -> None:

@@ -49,7 +49,7 @@ def _esc(text: object) -> str:
 
 def _ladder_chart(course: Course) -> Drawing:
     """Band (and exercise) over time, one line per leg: the ladder the athlete climbs."""
-    bands = list(course.rules.bands)
+    bands = list(course.rules.rungs)  # colours and the half steps between them
     steps = bands + list(course.rules.after_bands)
     drawing = Drawing(WIDTH, 62 * mm)
     plot = LinePlot()

@@ -4,8 +4,10 @@ Contract: ``load_programme(path=None)`` reads the built-in ``vision/programme.to
 copy given as ``path`` or in ``CALFCHECK_PROGRAMME``, and returns ``ProgrammeRules``; a malformed file
 raises ``ProtocolError`` listing every bad key at once (pydantic). Protocol ids named in the file must
 be built-in protocols. ``vision.progression`` applies the rules; nothing else interprets them.
-``band_ladder()`` is the one list of band colours (lightest to toughest) every face offers and the set's
-next-band advice climbs, read from the same file; ``band_colour(band)`` is how charts and the PDF draw it.
+``band_ladder()`` is the one list of bands (lightest to toughest) every face offers, read from the same
+file: the colours and, between each colour and the next, its half step (``"red+"``: red stretched further
+or twisted); ``band_ladder(half_steps=False)`` is the colours alone. ``colour_of(band)`` is the colour a
+band is a rung of; ``band_colour(band)`` is how charts and the PDF draw it.
 """
 
 from __future__ import annotations
@@ -29,11 +31,26 @@ Seconds = Annotated[float, Field(gt=0, le=600, allow_inf_nan=False)]
 
 HexColour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
 UNLISTED_BAND_COLOUR = "#6b7280"  # a band the file gives no colour for is drawn grey
+HALF_STEP_MARK = "+"  # "red+": red stretched further or twisted, the rung between red and the next colour
+
+
+def half_step_of(colour: str) -> str:
+    return colour + HALF_STEP_MARK
+
+
+def colour_of(band: str | None) -> str | None:
+    """The colour a band is a rung of: ``red`` for both ``red`` and its half step ``red+``."""
+    return band.removesuffix(HALF_STEP_MARK) if band else band
+
+
+def is_half_step(band: str | None) -> bool:
+    return bool(band) and band.endswith(HALF_STEP_MARK)
 
 
 class _Ladder(BaseModel):
     model_config = _STRICT
     bands: list[Annotated[str, Field(min_length=1, max_length=40)]] = Field(min_length=1)
+    half_steps: bool = True
     after_bands: list[str] = []
     colours: dict[str, HexColour] = {}
 
@@ -106,6 +123,8 @@ def _cross_checks(data: dict) -> list[str]:
         problems.append(f"versions.ready_at_band: must be one of ladder.bands (got '{ready}')")
     if isinstance(bands, list) and len(set(map(str, bands))) != len(bands):
         problems.append("ladder.bands: each colour once")
+    if isinstance(bands, list) and any(str(b).endswith(HALF_STEP_MARK) for b in bands):
+        problems.append(f"ladder.bands: a colour cannot end in '{HALF_STEP_MARK}' (the half step's mark)")
     colours = (data.get("ladder") or {}).get("colours")
     if isinstance(bands, list) and isinstance(colours, dict):
         problems += [f"ladder.colours: '{c}' is not one of ladder.bands" for c in colours if c not in bands]
@@ -116,7 +135,7 @@ def _cross_checks(data: dict) -> list[str]:
 class ProgrammeRules:
     """Every rule of the programme as a named number (documented in ``programme.toml``)."""
 
-    bands: tuple[str, ...]
+    bands: tuple[str, ...]  # the colours, lightest to toughest
     band_colours: tuple[tuple[str, str], ...]  # (band, "#rrggbb") pairs, for drawing
     after_bands: tuple[str, ...]
     versions: tuple[str, ...]
@@ -133,6 +152,21 @@ class ProgrammeRules:
     default_sessions_per_week: int
     layoff_days: int
     compare_within_days: int
+    half_steps: bool = True
+
+    @property
+    def rungs(self) -> tuple[str, ...]:
+        """Every band a set can be done on, lightest to toughest: each colour, then (with half steps) the
+        rung between it and the next colour."""
+        if not self.half_steps:
+            return self.bands
+        return tuple(r for b in self.bands[:-1] for r in (b, half_step_of(b))) + self.bands[-1:]
+
+    def half_step_below(self, colour: str) -> str | None:
+        """The half step just under ``colour`` (``red+`` under green); None without half steps or below the
+        lightest colour."""
+        i = self.bands.index(colour) if colour in self.bands else 0
+        return half_step_of(self.bands[i - 1]) if self.half_steps and i > 0 else None
 
 
 def load_programme(path: str | os.PathLike | None = None) -> ProgrammeRules:
@@ -176,20 +210,24 @@ def load_programme(path: str | os.PathLike | None = None) -> ProgrammeRules:
         default_sessions_per_week=f.adherence.default_sessions_per_week,
         layoff_days=f.layoff.days,
         compare_within_days=f.comparison.within_days,
+        half_steps=f.ladder.half_steps,
     )
 
 
 @cache
-def _ladder(path: str | None) -> tuple[tuple[str, ...], dict[str, str]]:
-    rules = load_programme(path)
-    return rules.bands, dict(rules.band_colours)
+def _rules(path: str | None) -> ProgrammeRules:
+    return load_programme(path)
 
 
-def band_ladder() -> tuple[str, ...]:
-    """The band colours, lightest to toughest, from the programme in force (read once per file)."""
-    return _ladder(os.environ.get("CALFCHECK_PROGRAMME"))[0]
+def band_ladder(half_steps: bool = True) -> tuple[str, ...]:
+    """The bands, lightest to toughest, from the programme in force (read once per file): every rung
+    (colours and half steps), or with ``half_steps=False`` the colours alone."""
+    rules = _rules(os.environ.get("CALFCHECK_PROGRAMME"))
+    return rules.rungs if half_steps else rules.bands
 
 
 def band_colour(band: str | None) -> str:
-    """How a band is drawn ("#rrggbb"); grey for no band or one the programme gives no colour."""
-    return _ladder(os.environ.get("CALFCHECK_PROGRAMME"))[1].get(band or "", UNLISTED_BAND_COLOUR)
+    """How a band is drawn ("#rrggbb"), a half step as its colour; grey for no band or one the programme
+    gives no colour."""
+    colours = dict(_rules(os.environ.get("CALFCHECK_PROGRAMME")).band_colours)
+    return colours.get(colour_of(band) or "", UNLISTED_BAND_COLOUR)

@@ -22,12 +22,16 @@ The rules, in order (the README's programme section says them for therapists):
    next exercise (seated, then standing heel raises). At or under the limit, taken to fatigue → the band is
    right. A rep counts unless a fault says the band is too tough (``types.TOO_TOUGH_FAULTS``).
 6. No set taken to fatigue (or only holds the clip cut off) is no evidence either way: stay, and take the
-   next one to fatigue. A session whose day ended short of its sets cannot move anyone up either. Such
-   sessions neither count towards a run nor break it.
+   next one to fatigue. Nor is a session whose every set looks like the eccentric-only version saved as the
+   full one (every push fast with no hold, the returns controlled): the advice asks whether it was. A
+   session whose day ended short of its sets cannot move anyone up either. Such sessions neither count
+   towards a run nor break it.
 7. Scores collapsing inside a set of a session that did not pass: stay.
 8. Under the band's floor (best set taken to fatigue under ``min_reps_on_tempo``; longest hold under
    ``min_hold_s``) ``sessions_to_step_back`` sessions in a row: back one band, or, just after moving up,
-   the half step between the two colours (the lighter band stretched further or twisted); once: stay.
+   the half step between the two colours (``red+``: the lighter band stretched further or twisted; a rung
+   of its own, prescribed and saved like a colour); on a half step, back to its colour; once: stay.
+   Passing a half step moves up to the next colour.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from vision.kinds import kind_named
-from vision.programme import ProgrammeRules
+from vision.programme import ProgrammeRules, colour_of, is_half_step
 from vision.protocols import TEMPO_MARK
 from vision.set_results import SessionResult
 from vision.types import Outcome
@@ -77,6 +81,10 @@ class Advice:
     def headline(self) -> str:
         """What to do next session, in words: the step and, for a change of exercise, who decides."""
         return self.next.label + (" (your therapist confirms)" if self.needs_confirmation else "")
+
+
+# Outcomes that neither count towards a run nor break it.
+NO_EVIDENCE = (Outcome.NOT_TO_FATIGUE, Outcome.SHORT, Outcome.VERSION_DOUBT)
 
 
 def outcome_of(session: SessionResult, rules: ProgrammeRules) -> Outcome:
@@ -127,7 +135,7 @@ def _trailing(run: list[tuple[SessionResult, Outcome]], wanted: Outcome) -> int:
     """Sessions in a row, at the end of the run, with ``wanted``; sessions that are no evidence are skipped."""
     n = 0
     for _, outcome in reversed(run):
-        if outcome in (Outcome.NOT_TO_FATIGUE, Outcome.SHORT):
+        if outcome in NO_EVIDENCE:
             continue
         if outcome != wanted:
             break
@@ -135,10 +143,10 @@ def _trailing(run: list[tuple[SessionResult, Outcome]], wanted: Outcome) -> int:
     return n
 
 
-def _came_from_lighter(history: list[SessionResult], run_start: int, lighter: str) -> bool:
-    """Whether the athlete moved up to this band from ``lighter`` (the session before the run was on it)."""
+def _band_before(history: list[SessionResult], run_start: int) -> str | None:
+    """The band of the session just before the run, on the same exercise (None: no such session)."""
     before = history[run_start - 1] if run_start > 0 else None
-    return before is not None and before.band == lighter and before.protocol == history[-1].protocol
+    return before.band if before is not None and before.protocol == history[-1].protocol else None
 
 
 def _step_up(current: Step, rules: ProgrammeRules) -> tuple[Action, Step, bool]:
@@ -149,8 +157,9 @@ def _step_up(current: Step, rules: ProgrammeRules) -> tuple[Action, Step, bool]:
     later_version = (
         rules.versions[rules.versions.index(exercise) + 1] if in_versions and exercise != rules.versions[-1] else None
     )
-    if current.band in bands:
-        i = bands.index(current.band)
+    colour = colour_of(current.band)
+    if colour in bands:  # a half step moves up to the next colour, as its colour does
+        i = bands.index(colour)
         if later_version and i >= bands.index(rules.version_ready_at_band):
             restart = bands[max(0, i - rules.version_restart_bands_lighter)]
             return Action.NEXT_VERSION, Step(later_version, restart), True
@@ -170,11 +179,19 @@ def _step_up(current: Step, rules: ProgrammeRules) -> tuple[Action, Step, bool]:
 
 
 def _set_notes(session: SessionResult, rules: ProgrammeRules) -> str:
+    """What the session's sets that are no evidence need next time (eccentric-only look-alikes, sets not
+    taken to fatigue); empty when every set was evidence."""
     kind = kind_named(session.kind)
-    not_fatigued = [i + 1 for i, s in enumerate(session.sets) if not kind.taken_to_fatigue(s)]
-    if not not_fatigued:
-        return ""
-    return kind.not_to_fatigue_text(", ".join(str(i) for i in not_fatigued))
+
+    def numbers(wanted) -> str:
+        return ", ".join(str(i + 1) for i, s in enumerate(session.sets) if wanted(s))
+
+    lookalikes = numbers(lambda s: s.looks_eccentric_only)
+    not_fatigued = numbers(lambda s: not s.looks_eccentric_only and not kind.taken_to_fatigue(s))
+    notes = ([kind.version_doubt_text(lookalikes)] if lookalikes else []) + (
+        [kind.not_to_fatigue_text(not_fatigued)] if not_fatigued else []
+    )
+    return "; ".join(notes)
 
 
 def advise(history: Iterable[SessionResult], prescribed: Step | None, rules: ProgrammeRules) -> Advice:
@@ -215,6 +232,9 @@ def advise(history: Iterable[SessionResult], prescribed: Step | None, rules: Pro
         sets = f"{len(latest.sets)} of {latest.planned_sets} sets"
         return advice(Action.STAY, step, f"only {sets} on {band}: a session short of its sets cannot move you "
                       f"up; stay on {band} and do all {latest.planned_sets}", outcome)  # fmt: skip
+    if outcome == Outcome.VERSION_DOUBT:
+        return advice(Action.STAY, step, f"{_set_notes(latest, rules)}; as {_exercise(latest.protocol)} this session "
+                      f"is no evidence either way; stay on {band}", outcome)  # fmt: skip
     if outcome == Outcome.NOT_TO_FATIGUE:
         return advice(Action.STAY, step, f"{_set_notes(latest, rules) or 'no set was taken to fatigue'}: this "
                       f"session is no evidence either way; stay on {band}", outcome)  # fmt: skip
@@ -235,20 +255,23 @@ def advise(history: Iterable[SessionResult], prescribed: Step | None, rules: Pro
 def _failed(history, run, step: Step, target: str, rules: ProgrammeRules, advice, outcome) -> Advice:
     band = _band_name(step.band)
     fails = _trailing(run, Outcome.FAILED)
-    if fails < rules.sessions_to_step_back or step.band not in rules.bands:
+    colour = colour_of(step.band)
+    if fails < rules.sessions_to_step_back or step.band not in rules.rungs:
         return advice(Action.STAY, step, f"under {target} on {band} this session: stay on {band}", outcome)
-    i = rules.bands.index(step.band)
+    failed = f"{fails} sessions in a row under {target} on {band}"
+    if is_half_step(step.band):  # the rung between two colours was too tough: its own colour, unstretched
+        return advice(Action.STEP_BACK, Step(step.protocol, colour), f"{failed} → go back to {colour}", outcome)
+    i = rules.bands.index(colour)
     if i == 0:
-        return advice(Action.STAY, step, f"{fails} sessions in a row under {target} on {band}, the lightest band: "
-                      "stay and ask your therapist", outcome)  # fmt: skip
-    lighter = rules.bands[i - 1]
-    back = Step(step.protocol, lighter)
-    if _came_from_lighter(history, len(history) - len(run), lighter):
-        return advice(Action.HALF_STEP, back, f"{fails} sessions in a row under {target} on {band} just after "
-                      f"moving up → the half step: {lighter} stretched further before engaging it, or twisted, "
-                      f"the rung between {lighter} and {band}", outcome)  # fmt: skip
-    return advice(Action.STEP_BACK, back, f"{fails} sessions in a row under {target} on {band} → go back to "
-                  f"{lighter}", outcome)  # fmt: skip
+        return advice(Action.STAY, step, f"{failed}, the lightest band: stay and ask your therapist", outcome)
+    lighter, half = rules.bands[i - 1], rules.half_step_below(colour)
+    came_from = _band_before(history, len(history) - len(run))
+    if half is not None and came_from == lighter:  # just moved up from the colour below: the rung between
+        return advice(Action.HALF_STEP, Step(step.protocol, half), f"{failed} just after moving up → the half "
+                      f"step {half}: {lighter} stretched further before it engages, or twisted, the rung between "
+                      f"{lighter} and {band}", outcome)  # fmt: skip
+    back = half if half is not None and came_from == half else lighter  # back to the rung the athlete passed
+    return advice(Action.STEP_BACK, Step(step.protocol, back), f"{failed} → go back to {back}", outcome)
 
 
 def _passed(latest, run, step: Step, evidence: str, needed: int, rules: ProgrammeRules, advice, outcome) -> Advice:

@@ -15,6 +15,7 @@ import json
 
 import numpy as np
 
+from vision.kinds import kind_named
 from vision.scoring import describe_stalls
 from vision.set_results import SetResult
 from vision.signals import heel_lift
@@ -105,6 +106,7 @@ def session_to_dict(session: AnalysedSet) -> dict:
             "band_advice": session.summary.band_advice,
             "next_band": session.summary.next_band,
             "fatigue": session.summary.fatigue,
+            "looks_eccentric_only": session.summary.looks_eccentric_only,
         },
         "quality": {
             "pose_coverage": session.quality.pose_coverage,
@@ -137,6 +139,10 @@ def set_result_from_report(report: dict) -> SetResult:
         reps_within_band=sum(1 for r in reps if not TOO_TOUGH_FAULTS.intersection(r["faults"])),
         rep_limit=prescription.get("max_reps"),
         hold_limit_s=prescription.get("max_hold_s"),
+        # From the reps' faults, not the summary's flag: sets saved before the flag existed are judged too.
+        looks_eccentric_only=kind_named(prescription.get("kind") or "tempo").looks_eccentric_only(
+            [r["faults"] for r in reps]
+        ),
     )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from vision.kinds.base import finished_phases
-from vision.programme import band_ladder
+from vision.programme import band_ladder, colour_of, is_half_step
 from vision.protocols import ExerciseProtocol
 from vision.types import BandAdvice, Fault, Phase, Rep, RepScore, Summary
 
@@ -91,16 +91,18 @@ def band_advice(scores: list[RepScore], protocol: ExerciseProtocol) -> BandAdvic
 
 
 def next_band(current: str | None, advice: BandAdvice) -> str | None:
-    """The colour to use next time on the programme's ladder; None when no colour was given, the colour is
-    not on the ladder, or there is no band beyond."""
-    bands = band_ladder()
-    if current not in bands:
+    """The colour this set points to on the programme's ladder (from a half step such as ``red+``: green
+    when harder, red when easier); None when no band was given, it is not on the ladder, or there is no
+    band beyond."""
+    bands = band_ladder(half_steps=False)
+    colour = colour_of(current)
+    if current not in band_ladder() or colour not in bands:
         return None
-    i = bands.index(current)
+    i = bands.index(colour)
     if advice == BandAdvice.HARDER:
         return bands[i + 1] if i + 1 < len(bands) else None
     if advice == BandAdvice.EASIER:
-        return bands[i - 1] if i > 0 else None
+        return colour if is_half_step(current) else (bands[i - 1] if i > 0 else None)
     return current
 
 
@@ -116,6 +118,7 @@ def summarise(scores: list[RepScore], protocol: ExerciseProtocol, band: str | No
         band_advice=advice,
         next_band=next_band(band, advice),
         fatigue=_fatigue(scores, protocol),
+        looks_eccentric_only=protocol.exercise_kind.looks_eccentric_only([s.faults for s in scores]),
     )
 
 

@@ -41,6 +41,8 @@ class SetResult:
     # each limit; None where the protocol gives none (the programme's default then applies).
     rep_limit: int | None = None
     hold_limit_s: float | None = None
+    # Every push fast with no hold: the eccentric-only version saved as the full one, most likely (no evidence).
+    looks_eccentric_only: bool = False
 
     @property
     def counted_reps(self) -> int:

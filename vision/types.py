@@ -66,6 +66,7 @@ class Outcome(StrEnum):
     IN_PROGRESS = "in_progress"  # the day's sets are not all done yet: judged once the session is complete
     SHORT = "short"  # above the limit, but fewer sets than prescribed and the day is over: cannot move up
     REASSESS = "reassess"  # the first session after a layoff: a reassessment, not a step of the ladder
+    VERSION_DOUBT = "version_doubt"  # every set looks like the eccentric-only version, saved as the full one
 
 
 class BandAdvice(StrEnum):
@@ -327,6 +328,9 @@ class Summary:
     band_advice: BandAdvice
     next_band: str | None
     fatigue: bool
+    # Every push fast with no hold while the returns are controlled: the eccentric-only version, most likely,
+    # scored as the full one (``ExerciseKind.looks_eccentric_only``); the set then says nothing about the band.
+    looks_eccentric_only: bool = False
 
 
 @dataclass(frozen=True)

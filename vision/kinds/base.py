@@ -14,7 +14,7 @@ differs. Pure functions of typed values; the protocol and the programme's figure
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -37,6 +37,11 @@ PHASE_FAULTS = {
 MAX_PHASE_PENALTY = 35
 # The tempo guide paces a phase with no target (the push and hold of an eccentric-only set) at 1-2-3.
 GUIDE_DEFAULT_S = {Phase.CONCENTRIC: 1.0, Phase.HOLD: 2.0, Phase.ECCENTRIC: 3.0}
+# The eccentric-only version loads the band on the return alone: the foot goes down unloaded (fast, no hold)
+# and comes back slowly. A set scored as the full version in which at least this share of at least this many
+# finished reps push too fast and hold too short while their return is not too fast looks like that version.
+LOOKALIKE_MIN_REPS = 3
+LOOKALIKE_SHARE = 0.8
 
 
 def finished_phases(rep: Rep) -> tuple[Phase, ...]:
@@ -87,6 +92,18 @@ def merge_hold_dips(reps: list[Rep], max_dip_s: float) -> list[Rep]:
     return merged
 
 
+def unloaded_push_pattern(rep_faults: Sequence[Collection[str]]) -> bool:
+    """Whether the finished reps' faults show the eccentric-only pattern: nearly every push too fast with a
+    hold too short, and a return that is not too fast (``LOOKALIKE_SHARE`` of at least ``LOOKALIKE_MIN_REPS``)."""
+    if len(rep_faults) < LOOKALIKE_MIN_REPS:
+        return False
+    unloaded = [
+        f for f in rep_faults
+        if Fault.PUSH_TOO_FAST in f and Fault.HOLD_TOO_SHORT in f and Fault.RETURN_TOO_FAST not in f
+    ]  # fmt: skip
+    return len(unloaded) >= LOOKALIKE_SHARE * len(rep_faults)
+
+
 class ExerciseKind:
     """A kind of exercise and everything that depends on it (module contract). Subclass and register."""
 
@@ -95,6 +112,8 @@ class ExerciseKind:
     tempo_phases: tuple[Phase, ...] | None = MOVING_PHASES
     # Whether the protocol file's ``target.hold_s`` is the longest hold the band should allow (not a phase target).
     hold_is_a_limit: bool = False
+    # Whether a set of this kind can be the eccentric-only version saved as this one (a full push-hold-return).
+    has_eccentric_only_lookalike: bool = False
 
     # --- the protocol file -------------------------------------------------------------------------------
     def file_problems(self, target: Mapping, tolerance: Mapping) -> list[str]:
@@ -131,9 +150,19 @@ class ExerciseKind:
             return BandAdvice.EASIER
         return BandAdvice.STAY
 
+    def looks_eccentric_only(self, rep_faults: Sequence[Collection[str]]) -> bool:
+        """Whether a set of this kind, by its finished reps' faults, looks like the eccentric-only version."""
+        return self.has_eccentric_only_lookalike and unloaded_push_pattern(rep_faults)
+
     # --- what the athlete sees and hears -------------------------------------------------------------------
     def describe_set(self, summary: Summary, protocol: ExerciseProtocol) -> str:
         """The set in words against its band's limit (a description: the decision is the programme's)."""
+        if summary.looks_eccentric_only:
+            return (
+                "Every push was fast with no hold while the returns were controlled: this looks like the "
+                "eccentric-only version. Was it? If so, score it as eccentric-only; as the full version it says "
+                "nothing about the band."
+            )
         good, limit = summary.good_rep_count, protocol.max_reps
         taken = ", taken to fatigue" if summary.fatigue else ""
         words = f"{good} reps on target{taken}"
@@ -179,16 +208,19 @@ class ExerciseKind:
         """How a complete session went against its band's limit (the exercise's own instructions: the band
         must allow no more than 12 reps; past 12, a tougher band):
 
+        - every set looking like the eccentric-only version saved as this one → VERSION_DOUBT: no evidence;
         - every set above its limit (reps that count: no fault meaning "too tough") → PASSED;
-        - no set taken to fatigue → NOT_TO_FATIGUE: no evidence either way;
+        - no set taken to fatigue (eccentric-only look-alikes aside) → NOT_TO_FATIGUE: no evidence either way;
         - the best set taken to fatigue under ``min_reps_on_tempo`` → FAILED (too tough);
         - otherwise at or under the limit, taken to fatigue → WORKING: the band is right.
         """
         if not session.sets:
             return Outcome.NOT_TO_FATIGUE
+        if all(s.looks_eccentric_only for s in session.sets):
+            return Outcome.VERSION_DOUBT
         if all(s.counted_reps > self.rep_limit(s, rules) for s in session.sets):
             return Outcome.PASSED
-        evidence = [s for s in session.sets if self.taken_to_fatigue(s)]
+        evidence = [s for s in session.sets if self.taken_to_fatigue(s) and not s.looks_eccentric_only]
         if not evidence:
             return Outcome.NOT_TO_FATIGUE
         if max(s.counted_reps for s in evidence) < rules.min_reps_on_tempo:
@@ -204,6 +236,13 @@ class ExerciseKind:
         return (
             f"set {which} stopped with reps still on tempo and no fade, so it was not taken to fatigue; next "
             "time keep going until the tempo or the range fades"
+        )
+
+    def version_doubt_text(self, which: str) -> str:
+        """Why the sets ``which`` look like the eccentric-only version, and what to do about it."""
+        return (
+            f"every push in set {which} was fast with no hold while the returns were controlled: that looks like "
+            "the eccentric-only version; if it was, save it as eccentric-only"
         )
 
     def sessions_to_move_up(self, rules: ProgrammeRules) -> int:

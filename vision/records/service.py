@@ -116,8 +116,8 @@ class Records:
         check_day(start, "a prescription starting on")
         if not 1 <= sessions_per_week <= MAX_SESSIONS_PER_WEEK:
             raise StoreError(f"sessions per week must be from 1 to {MAX_SESSIONS_PER_WEEK}")
-        if band is not None and band not in self.rules.bands:
-            raise StoreError(f"unknown band colour '{band}'; use one of {', '.join(self.rules.bands)}")
+        if band is not None and band not in self.rules.rungs:
+            raise StoreError(f"unknown band colour '{band}'; use one of {', '.join(self.rules.rungs)}")
         resolved = load_protocol(protocol)  # a bad reference: one sentence, nothing written
         file = protocol.rpartition(TEMPO_MARK)[0] if TEMPO_MARK in protocol else protocol
         toml = Path(file).read_text(encoding="utf-8") if file.endswith(".toml") else None
