@@ -124,6 +124,7 @@ def test_live_page_counts_the_clip_reps_and_keeps_the_set_until_it_is_saved(app_
     assert elapsed < 34 + 25, elapsed  # reached on the first pass (plus connection time)
     page.get_by_text("push", exact=False).first.wait_for(timeout=5_000)  # the last rep's timing is shown
     webrtc.get_by_text("STOP").click()
+    stopped_after = time.time() - started
     page.get_by_text("Set summary").wait_for(timeout=30_000)
     page.get_by_text("Download JSON report").wait_for(timeout=10_000)
 
@@ -132,7 +133,10 @@ def test_live_page_counts_the_clip_reps_and_keeps_the_set_until_it_is_saved(app_
     page.reload()
     page.get_by_text("Sets not saved yet").wait_for(timeout=60_000)
     draft = page.get_by_text("Set finished at", exact=False).first
-    assert "4 reps" in draft.inner_text()
+    kept = int(draft.inner_text().split(": ", 1)[1].split(" reps", 1)[0])
+    # The set holds the reps counted when STOP was pressed: the first pass's 4, or (on a loaded machine that
+    # stopped late) those of the looping camera's second pass too, whose first rep ends after 36 s of stream.
+    assert kept == 4 or (kept > 4 and stopped_after > 36), (kept, stopped_after)
     page.get_by_label("New athlete's name").fill("Live Athlete")
     page.get_by_label("New athlete's name").press("Enter")
     page.get_by_role("button", name="Save set").click()
@@ -141,7 +145,7 @@ def test_live_page_counts_the_clip_reps_and_keeps_the_set_until_it_is_saved(app_
 
     with Records.open(app_db) as records:
         [session] = records.sessions(records.athlete("Live Athlete").id)
-        assert session.source == "live" and session.sets[0].rep_count == 4
+        assert session.source == "live" and session.sets[0].rep_count == kept
         assert session.sets[0].has_landmarks and not session.sets[0].has_video
 
 
