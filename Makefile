@@ -8,7 +8,7 @@ PORT   ?= 8501
 # Loopback: only this machine can open the app (README, "Security and privacy").
 ADDRESS ?= 127.0.0.1
 
-.PHONY: app test lint format system-deps benchmark clean
+.PHONY: app test lint format system-deps fonts benchmark clean
 
 $(STAMP): pyproject.toml requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,13 +20,23 @@ $(STAMP): pyproject.toml requirements.txt
 # Debian's packages for the tests: Chromium (Playwright drives it; it never downloads a browser),
 # PostgreSQL (the storage tests start a throwaway server of their own) and poppler-utils (pdftoppm
 # renders the PDF report to pictures).
-SYSTEM_PACKAGES := chromium postgresql poppler-utils
-system-deps:
-	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+# The PDF report's fonts (vision/pdf_fonts.py): DejaVu Sans for Latin, Greek, Cyrillic and Arabic,
+# WenQuanYi Zen Hei for Chinese, Japanese and Korean, Symbola for emoji.
+FONT_PACKAGES := fonts-dejavu-core fonts-dejavu-extra fonts-wqy-zenhei fonts-symbola
+SYSTEM_PACKAGES := chromium postgresql poppler-utils $(FONT_PACKAGES)
+define apt_install
+missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi
+endef
+system-deps:
+	@$(call apt_install,$(SYSTEM_PACKAGES))
 
-app: $(STAMP)
+# The app runs without them (the PDF then draws only Latin names): a machine without apt still gets the app.
+fonts:
+	-@$(call apt_install,$(FONT_PACKAGES))
+
+app: $(STAMP) fonts
 	$(VENV)/bin/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true \
 	  --browser.gatherUsageStats false
 

@@ -76,6 +76,12 @@ def test_a_name_is_one_person_whatever_its_case_or_unicode_spelling(db_url):
         saved = save(records, "\u00e9LODIE", band_session(6), day=DAY)
         assert records.session(saved.session_id).athlete_id == elodie.id
         assert [len(records.sessions(a.id)) for a in (emile, elodie, jose)] == [0, 1, 0]
+        # The joiners names are written with (a Persian name's non-joiner, an emoji sequence) are kept; a bidi
+        # override, which makes a name read backwards in a list, is refused.
+        maryam = records.add_athlete("مری‌محمد 🏃‍♀️")
+        assert "‌" in maryam.name and records.athlete(maryam.name).id == maryam.id
+        with pytest.raises(StoreError, match="control"):
+            records.add_athlete("Ann‮eivad")
 
 
 def test_a_saved_set_keeps_its_report_reps_and_landmarks_and_rescores_identically(db_url):

@@ -4,7 +4,7 @@ Contract: ``course_pdf(course, generated=None) -> bytes`` lays out one or two A4
 each leg's prescription, the next session with its reason, adherence, the band ladder over time, reps on
 tempo and longest hold per session, left against right, the latest sessions' table and the therapist's
 notes. Pure layout: the figures come from ``vision.records.course``; nothing is read from disk or the network
-(ReportLab's built-in Helvetica needs no font files).
+(fonts from Debian's packages, chosen per character by ``vision.pdf_fonts``, so a name in any script is drawn).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from vision.pdf_fonts import pdf_fonts
 from vision.records.course import Course, LegCourse, history_rows
 from vision.types import Leg
 
@@ -33,18 +34,25 @@ WIDTH = A4[0] - 36 * mm
 
 
 def _styles() -> dict[str, ParagraphStyle]:
-    base = getSampleStyleSheet()
+    base, body, bold = getSampleStyleSheet(), pdf_fonts().body, pdf_fonts().bold
     return {
-        "title": ParagraphStyle("title", parent=base["Title"], fontSize=18, leading=22, alignment=0, textColor=INK),
-        "h2": ParagraphStyle("h2", parent=base["Heading2"], fontSize=12, leading=15, spaceBefore=8, textColor=INK),
-        "body": ParagraphStyle("body", parent=base["BodyText"], fontSize=9, leading=12, textColor=INK),
-        "small": ParagraphStyle("small", parent=base["BodyText"], fontSize=7.5, leading=9.5, textColor=MUTED),
-        "cell": ParagraphStyle("cell", parent=base["BodyText"], fontSize=7.5, leading=9, textColor=INK),
+        "title": ParagraphStyle(
+            "title", parent=base["Title"], fontName=bold, fontSize=18, leading=22, alignment=0, textColor=INK
+        ),  # fmt: skip
+        "h2": ParagraphStyle(
+            "h2", parent=base["Heading2"], fontName=bold, fontSize=12, leading=15, spaceBefore=8, textColor=INK
+        ),  # fmt: skip
+        "body": ParagraphStyle("body", parent=base["BodyText"], fontName=body, fontSize=9, leading=12, textColor=INK),
+        "small": ParagraphStyle(
+            "small", parent=base["BodyText"], fontName=body, fontSize=7.5, leading=9.5, textColor=MUTED
+        ),  # fmt: skip
+        "cell": ParagraphStyle("cell", parent=base["BodyText"], fontName=body, fontSize=7.5, leading=9, textColor=INK),
     }
 
 
 def _esc(text: object) -> str:
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Plain text (a name, a note, a reason) as Paragraph markup every script draws in (``vision.pdf_fonts``)."""
+    return pdf_fonts().markup(text)
 
 
 def _ladder_chart(course: Course) -> Drawing:
@@ -67,7 +75,11 @@ def _ladder_chart(course: Course) -> Drawing:
             data.append(points)
             legs.append(c.leg)
     if not data:
-        drawing.add(String(WIDTH / 2, 30 * mm, "No sessions yet", textAnchor="middle", fillColor=MUTED))
+        drawing.add(
+            String(
+                WIDTH / 2, 30 * mm, "No sessions yet", textAnchor="middle", fillColor=MUTED, fontName=pdf_fonts().body
+            )
+        )
         return drawing
     days = [x for line in data for x, _ in line]
     plot.data = data
@@ -79,6 +91,7 @@ def _ladder_chart(course: Course) -> Drawing:
     plot.yValueAxis.valueSteps = list(range(len(steps)))
     plot.yValueAxis.labelTextFormat = lambda v: steps[int(round(v))] if 0 <= round(v) < len(steps) else ""
     plot.yValueAxis.labels.fontSize = 7
+    plot.yValueAxis.labels.fontName = pdf_fonts().body  # band names are the therapist's programme's words
     plot.xValueAxis.valueMin, plot.xValueAxis.valueMax = min(days) - 1, max(days) + 1
     span = max(days) - min(days)
     ticks = sorted({min(days) + round(k * span / 4) for k in range(5)}) if span else [min(days)]
@@ -89,7 +102,7 @@ def _ladder_chart(course: Course) -> Drawing:
     for i, leg in enumerate(legs):
         x = WIDTH - 18 * mm
         y = 52 * mm - i * 5 * mm
-        drawing.add(String(x, y, f"— {leg.value}", fontSize=8, fillColor=LEG_COLOURS[leg]))
+        drawing.add(String(x, y, f"— {leg.value}", fontSize=8, fillColor=LEG_COLOURS[leg], fontName=pdf_fonts().body))
     return drawing
 
 
@@ -97,7 +110,7 @@ def _bar_chart(course: Course, key: str, title: str) -> Drawing:
     """One bar per session (both legs, coloured by leg), for reps on tempo or longest hold."""
     rows = history_rows(course)[-12:]
     drawing = Drawing(WIDTH / 2 - 4 * mm, 48 * mm)
-    drawing.add(String(4 * mm, 44 * mm, title, fontSize=8.5, fillColor=INK, fontName="Helvetica-Bold"))
+    drawing.add(String(4 * mm, 44 * mm, title, fontSize=8.5, fillColor=INK, fontName=pdf_fonts().bold))
     if not rows:
         return drawing
     chart = VerticalBarChart()
@@ -149,8 +162,8 @@ def _table(data: list[list], widths: list[float], header_bg=colors.HexColor("#ee
     table.setStyle(
         TableStyle(
             [
-                ("FONT", (0, 0), (-1, -1), "Helvetica", 7.5),
-                ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 7.5),
+                ("FONT", (0, 0), (-1, -1), pdf_fonts().body, 7.5),
+                ("FONT", (0, 0), (-1, 0), pdf_fonts().bold, 7.5),
                 ("BACKGROUND", (0, 0), (-1, 0), header_bg),
                 ("TEXTCOLOR", (0, 0), (-1, -1), INK),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE),
