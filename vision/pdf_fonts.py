@@ -32,6 +32,10 @@ BODY_FILES = {  # ReportLab name -> file; the family's four faces so <b> and <i>
     "Body-Italic": FONT_DIR / "dejavu/DejaVuSans-Oblique.ttf",
     "Body-BoldItalic": FONT_DIR / "dejavu/DejaVuSans-BoldOblique.ttf",
 }
+NARROW_FILES = {  # the condensed face, for table cells (DejaVu Sans is wider than Helvetica)
+    "Narrow": FONT_DIR / "dejavu/DejaVuSansCondensed.ttf",
+    "Narrow-Bold": FONT_DIR / "dejavu/DejaVuSansCondensed-Bold.ttf",
+}
 FALLBACK_FILES = {  # tried in order for a character the body font lacks
     "CJK": (FONT_DIR / "wqy/wqy-zenhei.ttc", 0),
     "Emoji": (FONT_DIR / "ancient-scripts/Symbola_hint.ttf", 0),
@@ -59,6 +63,8 @@ class PdfFonts:
     bold: str
     covered: frozenset[int]  # code points the body font draws
     fallbacks: tuple[tuple[str, frozenset[int]], ...] = field(default=())  # (font name, code points)
+    narrow: str = ""  # the condensed body and bold faces for tables (the body's own when absent)
+    narrow_bold: str = ""
 
     def _font_for(self, ch: str) -> str | None:
         if ord(ch) in self.covered or ch.isspace():
@@ -101,7 +107,8 @@ def pdf_fonts() -> PdfFonts:
     """The report's fonts, registered with ReportLab once per process (module contract)."""
     covered = {name: _register(name, path) for name, path in BODY_FILES.items()}
     if covered["Body"] is None:  # no DejaVu: ReportLab's built-in Helvetica (Latin-1 only)
-        return PdfFonts("Helvetica", "Helvetica-Bold", frozenset(range(256)))
+        return PdfFonts("Helvetica", "Helvetica-Bold", frozenset(range(256)), narrow="Helvetica",
+                        narrow_bold="Helvetica-Bold")  # fmt: skip
     faces = {(0, 0): "Body", (1, 0): "Body-Bold", (0, 1): "Body-Italic", (1, 1): "Body-BoldItalic"}
     faces = {style: name if covered[name] is not None else "Body" for style, name in faces.items()}
     for (bold, italic), name in faces.items():
@@ -114,4 +121,12 @@ def pdf_fonts() -> PdfFonts:
                 for italic in (0, 1):
                     addMapping(name, bold, italic, name)
             fallbacks.append((name, cps))
-    return PdfFonts("Body", faces[(1, 0)], covered["Body"], tuple(fallbacks))
+    narrow = {name: name if _register(name, path) is not None else None for name, path in NARROW_FILES.items()}
+    for bold in (0, 1):  # no condensed italic: a table's <i> stays upright
+        for italic in (0, 1):
+            addMapping("Narrow", bold, italic, (narrow["Narrow-Bold"] or faces[(1, 0)]) if bold else
+                       (narrow["Narrow"] or "Body"))  # fmt: skip
+    return PdfFonts(
+        "Body", faces[(1, 0)], covered["Body"], tuple(fallbacks),
+        narrow=narrow["Narrow"] or "Body", narrow_bold=narrow["Narrow-Bold"] or faces[(1, 0)],
+    )  # fmt: skip

@@ -46,7 +46,9 @@ def _styles() -> dict[str, ParagraphStyle]:
         "small": ParagraphStyle(
             "small", parent=base["BodyText"], fontName=body, fontSize=7.5, leading=9.5, textColor=MUTED
         ),  # fmt: skip
-        "cell": ParagraphStyle("cell", parent=base["BodyText"], fontName=body, fontSize=7.5, leading=9, textColor=INK),
+        "cell": ParagraphStyle(
+            "cell", parent=base["BodyText"], fontName=pdf_fonts().narrow, fontSize=7.5, leading=9, textColor=INK
+        ),  # fmt: skip
     }
 
 
@@ -162,8 +164,8 @@ def _table(data: list[list], widths: list[float], header_bg=colors.HexColor("#ee
     table.setStyle(
         TableStyle(
             [
-                ("FONT", (0, 0), (-1, -1), pdf_fonts().body, 7.5),
-                ("FONT", (0, 0), (-1, 0), pdf_fonts().bold, 7.5),
+                ("FONT", (0, 0), (-1, -1), pdf_fonts().narrow, 7.5),
+                ("FONT", (0, 0), (-1, 0), pdf_fonts().narrow_bold, 7.5),
                 ("BACKGROUND", (0, 0), (-1, 0), header_bg),
                 ("TEXTCOLOR", (0, 0), (-1, -1), INK),
                 ("LINEBELOW", (0, 0), (-1, -1), 0.3, RULE),
@@ -224,7 +226,7 @@ def _sessions_table(course: Course, st: dict) -> list:
                 Paragraph(_esc(r["stalls"] or "-"), st["cell"]), Paragraph(_esc(r["advice"]), st["cell"]),
             ]
         )  # fmt: skip
-    widths = [17 * mm, 10 * mm, 22 * mm, 11 * mm, 8 * mm, 9 * mm, 14 * mm, 11 * mm, 10 * mm, 16 * mm]
+    widths = [17 * mm, 9 * mm, 25 * mm, 11 * mm, 8 * mm, 9 * mm, 14 * mm, 11 * mm, 10 * mm, 14 * mm]
     widths.append(WIDTH - sum(widths))
     return [Paragraph("Latest sessions", st["h2"]), _table(data, widths)]
 
