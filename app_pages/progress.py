@@ -16,6 +16,7 @@ from app_pages.records import athlete_picker, open_records
 from app_pages.ui import header
 from vision.errors import CalfcheckError
 from vision.pdf_report import course_pdf
+from vision.progression import Step, describe_step
 from vision.records import advice_line
 from vision.records.course import HISTORY_COLUMNS, history_rows
 
@@ -42,10 +43,10 @@ for col, c in zip(cols, course.active_legs):
         p = c.prescription
         st.markdown(f"### {c.leg.value.capitalize()} leg")
         if p is not None:
-            band = f" on the {p.band} band" if p.band else ""
-            st.markdown(plain(f"Now: {p.protocol}{band}, {p.sessions_per_week}× a week since {p.start_date:%d %b %Y}."))
+            now = describe_step(Step(p.protocol, p.band, p.load_kg), course.rules)
+            st.markdown(plain(f"Now: {now}, {p.sessions_per_week}× a week since {p.start_date:%d %b %Y}."))
         else:
-            st.markdown(plain(f"Now: {c.step.protocol} on {c.step.band or 'no band'} (no prescription yet)."))
+            st.markdown(plain(f"Now: {describe_step(c.step, course.rules)} (no prescription yet)."))
         if c.advice is not None:
             st.success(plain(f"Next session: {advice_line(c.advice)}"), icon=None)
         if c.adherence is not None and c.adherence.weeks:
@@ -92,7 +93,9 @@ if cmp.left.day and cmp.right.day:
 
 st.subheader("Sessions")
 rows = history_rows(course)
-table = pd.DataFrame([{k: r[k] for k in HISTORY_COLUMNS} for r in reversed(rows)])
+# The load column only once a heel raise carried a load (band exercises have none).
+columns = [k for k in HISTORY_COLUMNS if k != "load_kg" or any(r["load_kg"] != "" for r in rows)]
+table = pd.DataFrame([{k: r[k] for k in columns} for r in reversed(rows)])
 st.dataframe(table, hide_index=True, width="stretch")
 st.download_button(
     "Download the PDF progress report",

@@ -19,8 +19,10 @@ from app_pages.rep_view import show_rep_table
 from app_pages.ui import header, summary_block
 from vision.errors import CalfcheckError
 from vision.programme import band_ladder
+from vision.progression import Step
 from vision.protocols import TEMPO_MARK, builtin_protocols
 from vision.records import advice_line
+from vision.records.service import MAX_LOAD_KG
 from vision.render import render_annotated, render_landmarks
 
 header("Review queue", "Sessions waiting for your review, newest first. Open one, add a note, mark it reviewed.")
@@ -36,10 +38,8 @@ if not queue:
 
 def label(s) -> str:
     reps = sum(x.rep_count for x in s.sets)
-    band = f" {s.band}" if s.band else ""
-    return plain(
-        f"{s.athlete} · {s.day:%a %d %b} · {s.leg.value} leg · {s.protocol}{band} · {len(s.sets)} set(s), {reps} reps"
-    )
+    step = Step(s.protocol, s.band, s.load_kg).label
+    return plain(f"{s.athlete} · {s.day:%a %d %b} · {s.leg.value} leg · {step} · {len(s.sets)} set(s), {reps} reps")
 
 
 by_id = {s.id: s for s in queue}
@@ -124,10 +124,8 @@ with prescription_col:
     st.markdown("#### Prescription")
     current = records.prescription(session_info.athlete_id, session_info.leg)
     if current is not None:
-        band = f" on {current.band}" if current.band else ""
-        st.markdown(
-            plain(f"Now: {current.protocol}{band}, {current.sessions_per_week}× a week ({current.changed_by}).")
-        )
+        now_step = Step(current.protocol, current.band, current.load_kg).label
+        st.markdown(plain(f"Now: {now_step}, {current.sessions_per_week}× a week ({current.changed_by})."))
     with st.form(f"prescribe-{chosen_id}"):
         protocols = {p.id: p.name for p in builtin_protocols()}
         ids = list(protocols)
@@ -143,6 +141,11 @@ with prescription_col:
         bands = ["(none)", *band_ladder()]
         now_band = (current.band if current else session_info.band) or "(none)"
         band = st.selectbox("Band", bands, index=bands.index(now_band) if now_band in bands else 0)
+        now_load = (current.load_kg if current else session_info.load_kg) or 0.0
+        load = st.number_input(
+            "Load (kg)", min_value=0.0, max_value=MAX_LOAD_KG, value=float(now_load), step=records.rules.load_step_kg,
+            help="Heel raises: kilograms held or worn, instead of a band (0: body weight).",
+        )  # fmt: skip
         per_week = st.number_input("Sessions per week", 1, 14, value=current.sessions_per_week if current else 2)
         reason = st.text_input("Why", placeholder="e.g. holds past 30 s twice: tougher band")
         if st.form_submit_button("Change prescription"):
@@ -154,13 +157,13 @@ with prescription_col:
                     None if band == "(none)" else band,
                     sessions_per_week=int(per_week),
                     reason=reason,
+                    load_kg=float(load),
                 )  # fmt: skip  (a bad tempo: one sentence, nothing changed)
             except CalfcheckError as exc:
                 st.error(plain(f"Not changed: {exc}."))
             else:
-                st.session_state["queue-done"] = (
-                    f"Prescription changed: {changed.protocol} on {band}, {per_week}× a week."
-                )
+                now_step = Step(changed.protocol, changed.band, changed.load_kg).label
+                st.session_state["queue-done"] = f"Prescription changed: {now_step}, {per_week}× a week."
                 st.rerun()
     history = records.prescription_history(session_info.athlete_id, session_info.leg)
     if len(history) > 1:
@@ -168,7 +171,8 @@ with prescription_col:
             "History: "
             + plain(
                 "; ".join(
-                    f"{p.changed_at:%d %b}: {p.protocol} {p.band or ''} ({p.reason or p.changed_by})" for p in history
+                    f"{p.changed_at:%d %b}: {Step(p.protocol, p.band, p.load_kg).label} ({p.reason or p.changed_by})"
+                    for p in history
                 )
             )
         )

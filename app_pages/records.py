@@ -24,8 +24,10 @@ from app_pages.plain import plain
 from app_pages.uploads import DEFAULT_ROOT
 from vision.errors import CalfcheckError
 from vision.outputs import write_atomic
+from vision.programme import programme_in_force
 from vision.records import Records, SetToSave
 from vision.records.days import day_window
+from vision.records.service import MAX_LOAD_KG
 from vision.records.unsaved import keep_unsaved
 from vision.types import AnalysedSet
 
@@ -67,7 +69,9 @@ def save_panel(item: SetToSave, *, source: str, key: str, clip: Path | None = No
     records = open_records()
     with st.container(border=True):
         st.markdown("**Save to an athlete's record**")
-        cols = st.columns([2, 1, 1])
+        rules = programme_in_force()
+        loaded = item.band is None and rules.moves_by_load(item.protocol)  # heel raises move up by load
+        cols = st.columns([2, 1, 1, 1] if loaded else [2, 1, 1])
         first, last = day_window()
         day = cols[1].date_input("Day of training", value=date.today(), key=f"{key}-day", min_value=first,
                                  max_value=min(last, date.today()))  # fmt: skip
@@ -79,8 +83,15 @@ def save_panel(item: SetToSave, *, source: str, key: str, clip: Path | None = No
                 typed = st.session_state.get(f"{key}-new-athlete") or st.session_state.get("athlete") or ""
                 _keep(item, typed.strip(), day, source)
                 return
-        keep = cols[2].checkbox("Keep the video too", value=False, key=f"{key}-keep", disabled=clip is None,
-                                help="By default only the landmarks are stored, never the video.")  # fmt: skip
+        keep = cols[-1].checkbox("Keep the video too", value=False, key=f"{key}-keep", disabled=clip is None,
+                                 help="By default only the landmarks are stored, never the video.")  # fmt: skip
+        if loaded:
+            load = cols[2].number_input(
+                "Load (kg)", min_value=0.0, max_value=MAX_LOAD_KG, value=None, step=rules.load_step_kg,
+                key=f"{key}-load", placeholder="as prescribed",
+                help="Kilograms held or worn (dumbbells, a loaded backpack). 0: body weight. Empty: as prescribed.",
+            )  # fmt: skip
+            item = item.with_load(load)
         if not st.button("Save set", key=f"{key}-save", type="primary", disabled=not name):
             return
         try:

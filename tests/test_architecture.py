@@ -195,7 +195,8 @@ def test_wheel_carries_the_pose_model(tmp_path):
     # the database's migrations and the programme's rules travel with the package
     for needed in ("vision/store/migrations/env.py", "vision/store/migrations/versions/0001_course.py",
                    "vision/store/migrations/versions/0002_review.py",
-                   "vision/store/migrations/versions/0003_name_key.py", "vision/programme.toml"):  # fmt: skip
+                   "vision/store/migrations/versions/0003_name_key.py", "vision/store/migrations/versions/0004_load.py",
+                   "vision/programme.toml"):  # fmt: skip
         assert needed in names, needed
 
 

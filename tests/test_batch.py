@@ -158,9 +158,9 @@ def test_manifest_gives_each_clip_its_own_prescription_and_saves_it_to_the_athle
         records.add_athlete("ben")
     manifest = tmp_path / "sessions.csv"
     manifest.write_text(
-        "path,athlete,leg,protocol,band,date\n"
-        f"{REMIX / 'tempo_123_x4.mp4'},ana,left,heel-raise,red,2026-11-02\n"
-        f"{REMIX / 'iso_hold_34s.mp4'},ben,,band-isometric,blue,\n"
+        "path,athlete,leg,protocol,band,load_kg,date\n"
+        f"{REMIX / 'tempo_123_x4.mp4'},ana,left,heel-raise,,7.5,2026-11-02\n"
+        f"{REMIX / 'iso_hold_34s.mp4'},ben,,band-isometric,blue,,\n"
     )
     out = tmp_path / "out"
     res = batch(manifest, "--out", out, "--quiet", "--workers", "2", "--db", db)
@@ -175,7 +175,8 @@ def test_manifest_gives_each_clip_its_own_prescription_and_saves_it_to_the_athle
     with Records.open(db) as records:
         [ana] = records.sessions(records.athlete("ana").id)
         [ben] = records.sessions(records.athlete("ben").id)
-        assert (ana.day.isoformat(), ana.source, ana.protocol, ana.band) == ("2026-11-02", "batch", "heel-raise", "red")
+        assert (ana.day.isoformat(), ana.source, ana.protocol, ana.band) == ("2026-11-02", "batch", "heel-raise", None)
+        assert (ana.load_kg, ben.load_kg) == (7.5, None)  # the heel raise's load, from the manifest
         assert ana.sets[0].rep_count == 4 and ana.sets[0].has_landmarks
         assert json.loads(ben.sets[0].report_json)["summary"]["longest_hold_s"] > 30
     # re-running, with --resume or without, never saves twice
@@ -185,6 +186,14 @@ def test_manifest_gives_each_clip_its_own_prescription_and_saves_it_to_the_athle
     with Records.open(db) as records:
         sessions = [s for name in ("ana", "ben") for s in records.sessions(records.athlete(name).id)]
         assert [len(s.sets) for s in sessions] == [1, 1]
+
+
+def test_a_manifest_load_that_is_not_a_number_stops_before_any_work(tmp_path):
+    manifest = tmp_path / "sessions.csv"
+    manifest.write_text(f"path,protocol,load_kg\n{REMIX / 'tempo_123_x4.mp4'},heel-raise,ten\n")
+    res = batch(manifest, "--out", tmp_path / "out", "--quiet")
+    assert res.returncode == 2 and "line 2: load_kg 'ten' is not a number of kilograms" in res.stderr
+    assert "Traceback" not in res.stderr and not list((tmp_path / "out").glob("*.json"))  # nothing scored
 
 
 def test_a_manifest_naming_an_unknown_athlete_stops_before_any_work(tmp_path):

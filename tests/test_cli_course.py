@@ -34,6 +34,20 @@ def test_athletes_are_added_with_a_prescription_listed_and_shown(db):
     assert "no session on green yet" in calfcheck("athlete", "show", "Ana Silva", "--db", db).stdout
 
 
+def test_heel_raises_are_prescribed_with_a_load(db):
+    res = calfcheck("athlete", "add", "Ana", "--protocol", "heel-raise", "--load-kg", "7.5", "--db", db)
+    assert res.returncode == 0, res.stderr
+    assert "prescribed heel-raise with 7.5 kg" in res.stdout
+    assert "heel-raise with 7.5 kg" in calfcheck("athlete", "show", "Ana", "--db", db).stdout
+    body = calfcheck("athlete", "prescribe", "Ana", "--protocol", "heel-raise", "--load-kg", "0", "--db", db)
+    assert body.returncode == 0 and "now heel-raise at body weight" in body.stdout, body.stderr
+    for typo in ("-5", "nan", "2500", "ten"):
+        bad = calfcheck("athlete", "prescribe", "Ana", "--protocol", "heel-raise", "--load-kg", typo, "--db", db)
+        assert bad.returncode == 2 and "--load-kg" in bad.stderr and "Traceback" not in bad.stderr, typo
+    both = calfcheck("athlete", "prescribe", "Ana", "--band", "red", "--load-kg", "5", "--db", db)
+    assert both.returncode == 1 and "with a band or with a load in kg, not both" in both.stderr
+
+
 def test_user_errors_are_one_sentence_and_exit_1(db, tmp_path):
     calfcheck("athlete", "add", "Ana", "--db", db)
     again = calfcheck("athlete", "add", "ana", "--db", db)

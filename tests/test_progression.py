@@ -10,7 +10,7 @@ import pytest
 from vision.adherence import adherence
 from vision.errors import ProtocolError
 from vision.leg_comparison import compare_legs
-from vision.programme import load_programme
+from vision.programme import BUILTIN_PROGRAMME, load_programme
 from vision.progression import Action, Step, advise
 from vision.set_results import SessionResult, SetResult
 from vision.types import Leg, Outcome, ProtocolKind
@@ -48,11 +48,17 @@ def lookalike_set() -> SetResult:
     return replace(tempo_set(0, tiring=10), looks_eccentric_only=True)
 
 
-def session(day: int, sets, protocol="band-tempo", band="red", leg=Leg.RIGHT, planned=None, complete=True):
+def session(day: int, sets, protocol="band-tempo", band="red", leg=Leg.RIGHT, planned=None, complete=True, load=None):
     kind = ProtocolKind.ISOMETRIC if protocol == "band-isometric" else ProtocolKind.TEMPO
     kind = ProtocolKind.ECCENTRIC if protocol == "band-eccentric" else kind
     planned = len(sets) if planned is None else planned
-    return SessionResult(MONDAY + timedelta(days=day), protocol, kind, leg, band, tuple(sets), planned, complete)
+    day = MONDAY + timedelta(days=day)
+    return SessionResult(day, protocol, kind, leg, band, tuple(sets), planned, complete, load)
+
+
+def raises(day: int, reps: int, load: float | None = None, protocol="heel-raise"):
+    """A heel-raise session of three sets of ``reps`` counted reps taken to fatigue, with ``load`` kg."""
+    return session(day, [tempo_set(reps)] * 3, protocol, band=None, load=load)
 
 
 def pass3(day, band="red", protocol="band-tempo"):
@@ -63,6 +69,11 @@ RED = Step("band-tempo", "red")
 GREEN = Step("band-tempo", "green")
 RED_PLUS = Step("band-tempo", "red+")  # the half step: red stretched further or twisted
 ISO_RED = Step("band-isometric", "red")
+RAISE = Step("heel-raise", None)  # body weight
+
+
+def raise_with(kg: float | None, protocol="heel-raise") -> Step:
+    return Step(protocol, None, kg)
 
 
 @dataclass(frozen=True)
@@ -175,6 +186,29 @@ SCENARIOS = [
     Scenario("...and one such set in a working session is named in the advice",
              [session(0, [tempo_set(10), tempo_set(9), lookalike_set()])], RED,
              Action.STAY, RED, Outcome.WORKING, "every push in set 3 was fast with no hold"),
+    Scenario("heel raises move up by load: past the limit twice at body weight on the last heel raise adds "
+             "the load step", [raises(0, 13), raises(3, 13)], RAISE,
+             Action.ADD_LOAD, raise_with(2.5), Outcome.PASSED, "at body weight → move to 2.5 kg"),
+    Scenario("...and again with a load: 2.5 kg passed twice → 5 kg", [raises(0, 13, 2.5), raises(3, 14, 2.5)],
+             raise_with(2.5), Action.ADD_LOAD, raise_with(5.0), Outcome.PASSED, "with 2.5 kg → move to 5 kg"),
+    Scenario("runs count one load only: a pass at 2.5 kg, then one at 5 kg, is one of two at 5 kg",
+             [raises(0, 13, 2.5), raises(3, 13, 5.0)], raise_with(5.0),
+             Action.STAY, raise_with(5.0), Outcome.PASSED, "1 of 2 sessions in a row with more than 12 reps in "
+             "every set with 5 kg"),
+    Scenario("a seated heel raise carrying a load moves up by load, not on to the standing raise",
+             [raises(d, 13, 10.0, "seated-heel-raise") for d in (0, 3)], raise_with(10.0, "seated-heel-raise"),
+             Action.ADD_LOAD, raise_with(12.5, "seated-heel-raise"), Outcome.PASSED, "move to 12.5 kg"),
+    Scenario("at or under the limit with a load: the load is right",
+             [raises(0, 12, 5.0)], raise_with(5.0), Action.STAY, raise_with(5.0), Outcome.WORKING,
+             "at or under the limit, the load is right; stay with 5 kg"),
+    Scenario("under the floor twice with a load: the load step comes off",
+             [raises(d, 4, 5.0) for d in (0, 3)], raise_with(5.0),
+             Action.STEP_BACK, raise_with(2.5), Outcome.FAILED, "go back to 2.5 kg"),
+    Scenario("...and from the lightest load, back to body weight",
+             [raises(d, 4, 2.5) for d in (0, 3)], raise_with(2.5),
+             Action.STEP_BACK, RAISE, Outcome.FAILED, "go back to body weight"),
+    Scenario("under the floor twice at body weight: stay, nothing lighter to go to",
+             [raises(d, 4) for d in (0, 3)], RAISE, Action.STAY, RAISE, Outcome.FAILED, "stay at body weight"),
     Scenario("no session yet: start", [], RED, Action.START, RED, None, "no session on red yet"),
 ]  # fmt: skip
 
@@ -195,15 +229,27 @@ def test_strength_gains_at_the_ready_band_suggest_the_next_version_for_the_thera
     assert advise(passing, Step("band-eccentric", "blue"), RULES).next == Step("band-tempo", "green")
 
 
-def test_after_black_come_seated_then_standing_heel_raises_then_the_top():
+def test_after_black_come_seated_then_standing_heel_raises_then_load():
     black = Step("band-tempo", "black")
     advice = advise([pass3(d, band="black") for d in (0, 3)], black, RULES)
     assert advice.action == Action.NEXT_EXERCISE and advice.next == Step("seated-heel-raise", None)
     seated = [pass3(d, band=None, protocol="seated-heel-raise") for d in (0, 3)]
     assert advise(seated, Step("seated-heel-raise", None), RULES).next == Step("heel-raise", None)
     standing = [pass3(d, band=None, protocol="heel-raise") for d in (0, 3)]
-    top = advise(standing, Step("heel-raise", None), RULES)
-    assert top.action == Action.STAY and "top of the programme" in top.reason
+    loaded = advise(standing, Step("heel-raise", None), RULES)
+    assert loaded.action == Action.ADD_LOAD and loaded.next == Step("heel-raise", None, RULES.load_step_kg)
+    assert loaded.next.label == "heel-raise with 2.5 kg"
+
+
+def test_the_load_step_is_the_programme_files(tmp_path):
+    text = BUILTIN_PROGRAMME.read_text(encoding="utf-8").replace("load_step_kg = 2.5", "load_step_kg = 5")
+    mine = tmp_path / "programme.toml"
+    mine.write_text(text, encoding="utf-8")
+    rules = load_programme(mine)
+    assert advise([raises(0, 13, 5.0), raises(3, 13, 5.0)], raise_with(5.0), rules).next == raise_with(10.0)
+    mine.write_text(text.replace("load_step_kg = 5", "load_step_kg = -1"), encoding="utf-8")
+    with pytest.raises(ProtocolError, match="heel_raises.load_step_kg"):
+        load_programme(mine)
 
 
 def test_adherence_per_iso_week_streaks_and_gaps():
@@ -254,6 +300,14 @@ def test_left_and_right_are_compared_like_with_like_only(right, why):
     cmp = compare_legs([session(3, [tempo_set(12)], leg=Leg.LEFT), right], RULES.compare_within_days)
     assert not cmp.comparable and why in cmp.why_not
     assert set(cmp.symmetry_pct.values()) == {None}  # no index: red against black is not "100 % symmetric"
+
+
+def test_heel_raises_on_the_two_legs_compare_only_at_the_same_load():
+    left = replace(raises(3, 12, 5.0), leg=Leg.LEFT)
+    cmp = compare_legs([left, raises(4, 9, 2.5)], RULES.compare_within_days)
+    assert not cmp.comparable and cmp.why_not == "different loads (left 5 kg, right 2.5 kg)"
+    same = compare_legs([left, raises(4, 9, 5.0)], RULES.compare_within_days)
+    assert same.comparable and same.symmetry_pct["reps_on_tempo"] == 75.0
 
 
 def test_a_therapists_programme_file_is_validated_all_at_once(tmp_path):

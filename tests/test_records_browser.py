@@ -13,7 +13,7 @@ import pytest
 
 from app_pages.records import NEW_ATHLETE
 from tests.conftest import REMIX, needs_shared
-from tests.streamlit_app import free_port, start_app
+from tests.streamlit_app import free_port, start_app, wait_until_settled
 from tests.test_browser import CHROMIUM, upload
 from tests.test_cli import calfcheck
 from vision.records import Records
@@ -113,6 +113,36 @@ def test_save_an_upload_then_progress_then_review_queue(app, page, artifacts):
         assert session.reviewed and [n.text for n in session.notes] == ["Good range; slow the return a little."]
         assert session.notes[0].author == "local user"  # signed by who uses calfcheck, never a typed name
         assert records.review_queue() == []
+
+
+def test_a_heel_raise_is_saved_with_the_load_carried(app, page, artifacts):
+    """Heel raises move up by load: the Save panel asks for it (band exercises never do), the record keeps it,
+    and the Review queue names it."""
+    url, db, _ = app
+    upload(page, url, CLIP)
+    page.get_by_text("Download JSON").wait_for(timeout=240_000)
+    page.get_by_text("Save to an athlete's record").wait_for(timeout=120_000)
+    assert page.get_by_role("spinbutton", name="Load (kg)").count() == 0  # a band exercise: a band, never a load
+    choose(page, "Exercise", "Standing heel raise")
+    page.get_by_text("heel lift (shank lengths)").wait_for(timeout=120_000)
+    wait_until_settled(page)
+    load = page.get_by_role("spinbutton", name="Load (kg)")
+    load.fill("7.5")
+    load.press("Enter")
+    choose(page, "Athlete", NEW_ATHLETE)
+    page.get_by_label("New athlete's name").fill("Load Carrier")
+    page.get_by_label("New athlete's name").press("Enter")
+    wait_until_settled(page)
+    page.get_by_role("button", name="Save set").click()
+    page.get_by_text("Saved for Load Carrier:", exact=False).wait_for(timeout=60_000)
+    page.screenshot(path=str(artifacts / "records_saved_heel_raise_with_load.png"), full_page=True)
+    with Records.open(db) as records:
+        [session] = records.sessions(records.athlete("Load Carrier").id)
+        assert (session.protocol, session.band, session.load_kg) == ("heel-raise", None, 7.5)
+    page.goto(f"{url}/queue")
+    page.get_by_role("heading", name="Review queue").wait_for(timeout=60_000)
+    page.get_by_text("heel-raise with 7.5 kg", exact=False).first.wait_for(timeout=60_000)
+    assert page.get_by_text("Traceback").count() == 0
 
 
 def test_a_database_moved_away_while_the_app_runs_is_said_and_the_set_is_kept(app, page, artifacts):

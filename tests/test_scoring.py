@@ -156,6 +156,10 @@ def test_a_full_version_set_of_unloaded_pushes_looks_like_the_eccentric_only_ver
         "four of six is not nearly every rep": (unloaded[:4] + [rep(i) for i in (5, 6)], TEMPO),
         "scored as eccentric-only already": (unloaded, ECC),
         "an isometric hold has no push to judge": (unloaded, ISO),
+        "a heel raise has no eccentric-only version in the programme (fast up, slow down is a way to do it)": (
+            unloaded,
+            load_protocol("heel-raise"),
+        ),
     }
     for why, (reps, protocol) in not_flagged.items():
         assert not summarise(score_reps(reps, protocol), protocol).looks_eccentric_only, why
@@ -184,6 +188,8 @@ def test_the_eccentric_only_look_alike_travels_from_the_video_to_the_programme()
     assert report["summary"]["looks_eccentric_only"] is True
     result = set_result_from_report(report)
     assert result.looks_eccentric_only
+    # The same faults read from a heel raise's report: no eccentric-only version to mistake it for.
+    assert not set_result_from_report({**report, "protocol": "heel-raise"}).looks_eccentric_only
     day = SessionResult(date(2026, 11, 2), "band-tempo", "tempo", Leg.RIGHT, "red",
                         (result,) * 3, 3, True)  # fmt: skip
     advice = advise([day], Step("band-tempo", "red"), load_programme())

@@ -174,6 +174,36 @@ def test_prescription_changes_are_kept_as_history(db_url):
         assert [p.band for p in records.prescription_history(ana, Leg.RIGHT)] == ["yellow", "red+"]
 
 
+def test_heel_raises_carry_a_load_per_session_and_on_the_prescription(db_url):
+    raised = band_session(6, protocol="heel-raise", band=None)
+    leg = raised.leg
+
+    def item(content_hash: str) -> SetToSave:
+        return SetToSave.from_analysis(raised, content_hash=content_hash)
+
+    with Records.open(db_url) as records:
+        ana = records.add_athlete("Ana").id
+        records.prescribe(ana, leg, "heel-raise", None, load_kg=5.0, reason="standing raises passed at body weight")
+        assert records.prescription(ana, leg).load_kg == 5.0
+        unsaid = records.save_set(ana, item("a"), source="cli", day=DAY).saved  # no load said: the prescription's
+        same = records.save_set(ana, item("b").with_load(5.0), source="cli", day=DAY).saved
+        heavier = records.save_set(ana, item("c").with_load(7.5), source="cli", day=DAY).saved
+        body = records.save_set(ana, item("d").with_load(0.0), source="cli", day=DAY).saved  # said: body weight
+        loads = {s.id: s.load_kg for s in records.sessions(ana)}
+        assert unsaid.session_id == same.session_id and loads[unsaid.session_id] == 5.0
+        assert loads[heavier.session_id] == 7.5 and heavier.session_id != unsaid.session_id
+        assert loads[body.session_id] is None and body.session_id not in (unsaid.session_id, heavier.session_id)
+        for bad, words in ((-1.0, "from 0 to"), (float("nan"), "from 0 to"), (900.0, "from 0 to")):
+            with pytest.raises(StoreError, match=words):
+                records.save_set(ana, item("e").with_load(bad), source="cli", day=DAY)
+            with pytest.raises(StoreError, match=words):
+                records.prescribe(ana, leg, "heel-raise", None, load_kg=bad)
+        with pytest.raises(StoreError, match="with a band or with a load in kg, not both"):
+            records.prescribe(ana, leg, "heel-raise", "red", load_kg=5.0)
+        assert len(records.prescription_history(ana, leg)) == 1  # nothing written by a refused change
+        assert len(records.sessions(ana)) == 3
+
+
 def _save_many(url: str, worker: int, count: int) -> None:
     from tests.synthetic import band_session as make
     from vision.records import Records as R
@@ -288,6 +318,7 @@ def test_a_database_at_the_first_migration_upgrades_to_head_with_its_data(db_url
         assert current_revision(records.store.engine) == head_revision() != "0001"
         [session] = ana_sessions(records)
         assert (session.day, session.band, session.reviewed) == (date(2026, 11, 2), "red", False)
+        assert session.load_kg is None  # sessions from before loads: no load, read as body weight or a band
         assert [s.id for s in records.review_queue()] == [1]  # old sessions wait for review
         records.add_note(1, "first note after the upgrade")
         assert records.session(1).notes[0].text == "first note after the upgrade"

@@ -1,7 +1,7 @@
 """The command line: ``calfcheck score|trace|batch`` (also ``python -m vision ...``).
 
 Contract (other tools depend on it):
-- ``score VIDEO [--protocol ID|FILE] [--leg auto|left|right] [--band COLOUR] [--json OUT] [--csv OUT]``
+- ``score VIDEO [--protocol ID|FILE] [--leg auto|left|right] [--band COLOUR | --load-kg KG] [--json OUT] [--csv OUT]``
   prints a per-rep table; exit 0 for any readable video (even with 0 reps); for an unreadable one, a
   one-line message on stderr and exit 1. No traceback ever reaches the user.
 - ``trace VIDEO --csv OUT`` writes the per-frame trace.
@@ -24,6 +24,7 @@ from vision.cli_course import (
     COURSE_COMMANDS,
     add_course_parsers,
     add_db_option,
+    add_load_option,
     add_tempo_option,
     iso_date,
     with_tempo,
@@ -74,6 +75,7 @@ def _add_batch_parser(sub, protocol_help: str) -> None:
     p.add_argument("--out", required=True, metavar="DIR")
     _common(p, protocol_help)
     p.add_argument("--band", default=None, choices=band_ladder())
+    add_load_option(p)
     p.add_argument(
         "--workers",
         type=positive_int,
@@ -106,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(score, protocol_help)
     score.set_defaults(protocol=None)  # band-tempo, unless the athlete's prescription says otherwise
     score.add_argument("--band", choices=band_ladder(), default=None, help="the band colour used in this clip")
+    add_load_option(score)
     score.add_argument("--json", dest="json_out", help="write the calfcheck.score/1 report here ('-': stdout)")
     score.add_argument("--csv", dest="csv_out", help="write one row per rep here ('-': stdout)")
     score.add_argument("--athlete", default=None, help="save the set to this athlete's record and print the advice")
@@ -217,6 +220,7 @@ def _save_scored(records, args, session, console) -> None:
     item = SetToSave.from_analysis(
         session, clip_name=Path(args.video).name, content_hash=file_sha256(args.video), model=args.model
     )
+    item = item.with_load(args.load_kg)
     video = Path(args.video).read_bytes() if args.keep_video else None
     athlete = records.athlete(args.athlete)
     try:
@@ -260,6 +264,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             model=args.model,
             athlete=args.athlete,
             db=args.db,
+            load_kg=args.load_kg,
         )
     except UsageError as exc:
         print(f"calfcheck batch: {shown(str(exc))}", file=sys.stderr)

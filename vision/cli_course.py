@@ -44,6 +44,28 @@ def per_week(text: str) -> int:
     return value
 
 
+def load_kg(text: str) -> float:
+    """``--load-kg``: a heel raise's load, 0 (body weight) up to the records' most."""
+    import math
+
+    from vision.records.service import MAX_LOAD_KG
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of kilograms") from None
+    if not math.isfinite(value) or not 0 <= value <= MAX_LOAD_KG:
+        raise argparse.ArgumentTypeError(f"a load must be from 0 to {MAX_LOAD_KG:g} kg (0: body weight)")
+    return value
+
+
+def add_load_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--load-kg", type=load_kg, default=None, metavar="KG",
+        help="heel raises: kilograms held or worn (0: body weight); instead of a band",
+    )  # fmt: skip
+
+
 def tempo_text(text: str) -> str:
     """``--tempo``: push-hold-return seconds (3-0-3), checked now, so a typo is one sentence before any work."""
     from vision.errors import ProtocolError
@@ -81,6 +103,7 @@ def _prescription_options(p: argparse.ArgumentParser, required: bool) -> None:
     p.add_argument("--protocol", default=None if not required else DEFAULT_PROTOCOL, help="protocol id or .toml file")
     add_tempo_option(p)
     p.add_argument("--band", choices=band_ladder(), default=None, help="band colour")
+    add_load_option(p)
     p.add_argument("--per-week", type=per_week, default=2, help="sessions per week (default 2)")
     p.add_argument("--start", type=iso_date, default=None, help="first day of the prescription (default today)")
 
@@ -145,17 +168,15 @@ def cmd_athlete(args) -> int:
         if args.verb == "add":
             info = records.add_athlete(args.name)
             console.print(f"added athlete {info.name} ({records.where})", markup=False)
-            if args.band or args.protocol or args.tempo:
+            if args.band or args.protocol or args.tempo or args.load_kg:
                 protocol = with_tempo(args.protocol, args.tempo, DEFAULT_PROTOCOL) or DEFAULT_PROTOCOL
                 for leg in _legs(args.leg):
                     p = records.prescribe(
                         info.id, leg, protocol, args.band, sessions_per_week=args.per_week, start=args.start,
-                        reason="first prescription",
+                        reason="first prescription", load_kg=args.load_kg,
                     )  # fmt: skip
-                shown_band = args.band or "no band"
-                console.print(
-                    f"prescribed {p.protocol} on {shown_band}, {args.per_week}× a week ({args.leg})", markup=False
-                )
+                shown = _prescribed(p, records)
+                console.print(f"prescribed {shown}, {args.per_week}× a week ({args.leg})", markup=False)
         elif args.verb == "list":
             print_athletes(records.athletes(), console)
         elif args.verb == "show":
@@ -165,10 +186,17 @@ def cmd_athlete(args) -> int:
             for leg in _legs(args.leg):
                 p = records.prescribe(
                     athlete.id, leg, with_tempo(args.protocol, args.tempo), args.band,
-                    sessions_per_week=args.per_week, start=args.start, reason=args.reason,
+                    sessions_per_week=args.per_week, start=args.start, reason=args.reason, load_kg=args.load_kg,
                 )  # fmt: skip
-            console.print(f"{athlete.name}: now {p.protocol} on {args.band or 'no band'} ({args.leg})", markup=False)
+            console.print(f"{athlete.name}: now {_prescribed(p, records)} ({args.leg})", markup=False)
     return 0
+
+
+def _prescribed(p, records) -> str:
+    """A prescription's exercise in words (``progression.describe_step``)."""
+    from vision.progression import Step, describe_step
+
+    return describe_step(Step(p.protocol, p.band, p.load_kg), records.rules)
 
 
 def _course(args):

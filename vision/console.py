@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from vision.progression import describe_step
 from vision.scoring import describe_rep, describe_stalls
 from vision.types import AnalysedSet
 
@@ -72,7 +73,7 @@ def print_course(course, console: Console | None = None) -> None:
         console.print("No prescription and no session yet.")
     for c in course.active_legs:
         p = c.prescription
-        now = escape(f"{c.step.protocol} on {c.step.band or 'no band'}")
+        now = escape(describe_step(c.step, course.rules))
         per_week = (
             f", {p.sessions_per_week}× a week since {p.start_date}" if p else " (no prescription: latest session)"
         )
@@ -113,8 +114,9 @@ def print_history(name: str, rows: list[dict], console: Console | None = None) -
         console.print(f"{name}: no sessions yet.", markup=False)
         return
     table = Table(title=f"{escape(name)}: {len(rows)} sessions")
-    columns = ("date", "source", "protocol", "leg", "band", "sets", "reps", "reps_on_tempo", "longest_hold_s",
-               "mean_score", "advice")  # fmt: skip
+    loads = ("load_kg",) if any(r["load_kg"] != "" for r in rows) else ()  # heel raises carried a load
+    columns = ("date", "source", "protocol", "leg", "band", *loads, "sets", "reps", "reps_on_tempo",
+               "longest_hold_s", "mean_score", "advice")  # fmt: skip
     for col in columns:
         table.add_column(col.replace("_", " "), overflow="fold")
     for r in rows:

@@ -2,7 +2,7 @@
 
 Contract: ``compare_legs(history, within_days=14)`` takes ``SessionResult``s of both legs and returns
 ``LegComparison``: each leg's latest figures (reps on tempo, longest hold, range) and, when the two latest
-sessions are comparable (the same exercise and band, at most ``within_days`` apart), the symmetry index per
+sessions are comparable (the same exercise and band or load, at most ``within_days`` apart), the symmetry index per
 figure (weaker / stronger × 100; None when a leg has no figure). Otherwise ``comparable`` is False and
 ``why_not`` says why in words, and there is no index: red against black is not "100 % symmetric". Pure.
 """
@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from vision.programme import load_text
 from vision.set_results import SessionResult
 from vision.types import Leg
 
@@ -26,6 +27,7 @@ class LegFigures:
     reps_on_tempo: int | None
     longest_hold_s: float | None
     range_deg: float | None
+    load_kg: float | None = None  # heel raises: kg held or worn
 
 
 @dataclass(frozen=True)
@@ -43,10 +45,17 @@ class LegComparison:
 def _latest_figures(history: list[SessionResult], leg: Leg) -> LegFigures:
     mine = [s for s in history if s.leg == leg]
     if not mine:
-        return LegFigures(leg, None, None, None, None, None, None)
+        return LegFigures(leg, None, None, None, None, None, None)  # no session: no load either
     s = max(mine, key=lambda s: s.day)
     return LegFigures(
-        leg, s.day, s.protocol, s.band, s.best_reps_on_tempo, round(s.longest_hold_s, 1), s.mean_range_deg
+        leg,
+        s.day,
+        s.protocol,
+        s.band,
+        s.best_reps_on_tempo,
+        round(s.longest_hold_s, 1),
+        s.mean_range_deg,
+        s.load_kg,
     )
 
 
@@ -57,6 +66,8 @@ def _why_not(left: LegFigures, right: LegFigures, within_days: int) -> str | Non
         return f"different exercises (left {left.protocol}, right {right.protocol})"
     if left.band != right.band:
         return f"different bands (left {left.band or 'none'}, right {right.band or 'none'})"
+    if left.load_kg != right.load_kg:
+        return f"different loads (left {load_text(left.load_kg)}, right {load_text(right.load_kg)})"
     apart = abs((left.day - right.day).days)
     if apart > within_days:
         return f"{apart} days apart (comparable within {within_days})"

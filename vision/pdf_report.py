@@ -23,6 +23,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from vision.pdf_fonts import pdf_fonts
+from vision.programme import ProgrammeRules, load_text
+from vision.progression import Step, describe_step
 from vision.records.course import Course, LegCourse, history_rows
 from vision.types import Leg
 
@@ -130,20 +132,18 @@ def _bar_chart(course: Course, key: str, title: str) -> Drawing:
     return drawing
 
 
-def _leg_block(c: LegCourse, st: dict) -> list:
+def _leg_block(c: LegCourse, rules: ProgrammeRules, st: dict) -> list:
     p = c.prescription
     lines = [f"<b>{c.leg.value.capitalize()} leg</b>: "]
     if p is not None:
-        band = f" on the <b>{_esc(p.band)}</b> band" if p.band else ""
-        lines.append(f"{_esc(p.protocol)}{band}, {p.sessions_per_week}× a week since {p.start_date:%d %b %Y}.")
+        now = _esc(describe_step(Step(p.protocol, p.band, p.load_kg), rules))
+        lines.append(f"{now}, {p.sessions_per_week}× a week since {p.start_date:%d %b %Y}.")
     else:
-        lines.append(
-            f"no prescription yet; latest session {_esc(c.step.protocol)} on {_esc(c.step.band or 'no band')}."
-        )
+        lines.append(f"no prescription yet; latest session {_esc(describe_step(c.step, rules))}.")
     out = [Paragraph("".join(lines), st["body"])]
     if c.advice is not None:
         step = c.advice.next
-        where = f"{_esc(step.protocol)}" + (f" on <b>{_esc(step.band)}</b>" if step.band else "")
+        where = _esc(describe_step(step, rules))
         confirm = " (therapist to confirm)" if c.advice.needs_confirmation else ""
         out.append(Paragraph(f"Next session: {where}{confirm}. <i>{_esc(c.advice.reason)}</i>.", st["body"]))
     if c.adherence is not None and c.adherence.weeks:
@@ -200,6 +200,13 @@ def _comparison(course: Course, st: dict) -> list:
     return story
 
 
+def _band_or_load(row: dict) -> str:
+    """The band, or for heel raises the load (``load_text``)."""
+    if row["band"]:
+        return row["band"]
+    return load_text(row["load_kg"]) if row["load_kg"] != "" else "-"
+
+
 def _sessions_table(course: Course, st: dict) -> list:
     rows = history_rows(course)[-10:]
     if not rows:
@@ -221,7 +228,7 @@ def _sessions_table(course: Course, st: dict) -> list:
     for r in rows:
         data.append(
             [
-                r["date"], r["leg"], Paragraph(_esc(r["protocol"]), st["cell"]), r["band"] or "-", r["sets"],
+                r["date"], r["leg"], Paragraph(_esc(r["protocol"]), st["cell"]), _band_or_load(r), r["sets"],
                 r["reps"], r["reps_on_tempo"], r["longest_hold_s"], "-" if r["mean_score"] is None else r["mean_score"],
                 Paragraph(_esc(r["stalls"] or "-"), st["cell"]), Paragraph(_esc(r["advice"]), st["cell"]),
             ]
@@ -276,7 +283,7 @@ def course_pdf(course: Course, generated: datetime | None = None) -> bytes:
     if not legs:
         story.append(Paragraph("No prescription and no session yet.", st["body"]))
     for c in legs:
-        story += _leg_block(c, st) + [Spacer(1, 2 * mm)]
+        story += _leg_block(c, course.rules, st) + [Spacer(1, 2 * mm)]
     story += [Paragraph("Band ladder", st["h2"]), _ladder_chart(course)]
     charts = Table(
         [

@@ -38,6 +38,11 @@ def half_step_of(colour: str) -> str:
     return colour + HALF_STEP_MARK
 
 
+def load_text(kg: float | None) -> str:
+    """A heel raise's load in words: ``12.5 kg``, or ``body weight`` for none."""
+    return f"{kg:g} kg" if kg else "body weight"
+
+
 def colour_of(band: str | None) -> str | None:
     """The colour a band is a rung of: ``red`` for both ``red`` and its half step ``red+``."""
     return band.removesuffix(HALF_STEP_MARK) if band else band
@@ -101,6 +106,11 @@ class _Adherence(BaseModel):
     default_sessions_per_week: Annotated[int, Field(ge=1, le=14)]
 
 
+class _HeelRaises(BaseModel):
+    model_config = _STRICT
+    load_step_kg: Annotated[float, Field(gt=0, le=50, allow_inf_nan=False)]
+
+
 class _ProgrammeFile(BaseModel):
     model_config = _STRICT
     ladder: _Ladder
@@ -112,6 +122,7 @@ class _ProgrammeFile(BaseModel):
     adherence: _Adherence
     layoff: _Layoff
     comparison: _Comparison
+    heel_raises: _HeelRaises
 
 
 def _cross_checks(data: dict) -> list[str]:
@@ -153,6 +164,27 @@ class ProgrammeRules:
     layoff_days: int
     compare_within_days: int
     half_steps: bool = True
+    load_step_kg: float = 2.5  # heel raises move up by load (programme.toml [heel_raises])
+    eccentric_only_versions: tuple[str, ...] = ()  # the versions whose kind loads only the return
+
+    def moves_by_load(self, protocol_id: str) -> bool:
+        """Heel raises (``after_bands``): done without a band, made tougher by a load in kg."""
+        from vision.protocols import TEMPO_MARK
+
+        return protocol_id.split(TEMPO_MARK, 1)[0] in self.after_bands
+
+    def has_eccentric_only_version(self, protocol_id: str) -> bool:
+        """Whether ``protocol_id`` (a prescribed tempo aside) is a version of an exercise the programme also
+        runs eccentric-only: only a set of such an exercise can be that version saved as this one (a heel
+        raise done fast up and slow down is not)."""
+        from vision.protocols import TEMPO_MARK
+
+        exercise = protocol_id.split(TEMPO_MARK, 1)[0]
+        return (
+            exercise in self.versions
+            and exercise not in self.eccentric_only_versions
+            and any(self.eccentric_only_versions)
+        )
 
     @property
     def rungs(self) -> tuple[str, ...]:
@@ -170,7 +202,7 @@ class ProgrammeRules:
 
 
 def load_programme(path: str | os.PathLike | None = None) -> ProgrammeRules:
-    from vision.protocols import builtin_ids
+    from vision.protocols import builtin_ids, load_protocol
 
     path = Path(path or os.environ.get("CALFCHECK_PROGRAMME") or BUILTIN_PROGRAMME)
     try:
@@ -211,6 +243,10 @@ def load_programme(path: str | os.PathLike | None = None) -> ProgrammeRules:
         layoff_days=f.layoff.days,
         compare_within_days=f.comparison.within_days,
         half_steps=f.ladder.half_steps,
+        load_step_kg=f.heel_raises.load_step_kg,
+        eccentric_only_versions=tuple(
+            p for p in f.versions.order if load_protocol(p).exercise_kind.loads_only_the_return
+        ),
     )
 
 
@@ -224,6 +260,16 @@ def band_ladder(half_steps: bool = True) -> tuple[str, ...]:
     (colours and half steps), or with ``half_steps=False`` the colours alone."""
     rules = _rules(os.environ.get("CALFCHECK_PROGRAMME"))
     return rules.rungs if half_steps else rules.bands
+
+
+def programme_in_force() -> ProgrammeRules:
+    """The rules of the programme in force (``CALFCHECK_PROGRAMME`` or the built-in file), read once per file."""
+    return _rules(os.environ.get("CALFCHECK_PROGRAMME"))
+
+
+def has_eccentric_only_version(protocol_id: str) -> bool:
+    """``ProgrammeRules.has_eccentric_only_version`` under the programme in force."""
+    return _rules(os.environ.get("CALFCHECK_PROGRAMME")).has_eccentric_only_version(protocol_id)
 
 
 def band_colour(band: str | None) -> str:

@@ -32,6 +32,9 @@ The rules, in order (the README's programme section says them for therapists):
    the half step between the two colours (``red+``: the lighter band stretched further or twisted; a rung
    of its own, prescribed and saved like a colour); on a half step, back to its colour; once: stay.
    Passing a half step moves up to the next colour.
+9. Heel raises (``ladder.after_bands``) move by load, not band: passing at body weight moves on to the next
+   heel raise; on the last one, or once a load is carried, passing adds ``heel_raises.load_step_kg``; under
+   the floor ``sessions_to_step_back`` sessions in a row takes it off again. Runs count on one load only.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from vision.kinds import kind_named
-from vision.programme import ProgrammeRules, colour_of, is_half_step
+from vision.programme import ProgrammeRules, colour_of, is_half_step, load_text
 from vision.protocols import TEMPO_MARK
 from vision.set_results import SessionResult
 from vision.types import Outcome
@@ -55,18 +58,23 @@ class Action(StrEnum):
     STEP_BACK = "step_back"
     NEXT_VERSION = "next_version"
     NEXT_EXERCISE = "next_exercise"
+    ADD_LOAD = "add_load"
 
 
 @dataclass(frozen=True)
 class Step:
-    """A prescription's exercise: a protocol id and a band colour (None for heel raises)."""
+    """A prescription's exercise: a protocol id and a band colour (None for heel raises), or for heel raises the
+    load in kg held or worn (None: body weight)."""
 
     protocol: str
     band: str | None
+    load_kg: float | None = None
 
     @property
     def label(self) -> str:
-        return f"{self.protocol} on {self.band}" if self.band else self.protocol
+        if self.band:
+            return f"{self.protocol} on {self.band}"
+        return f"{self.protocol} with {load_text(self.load_kg)}" if self.load_kg else self.protocol
 
 
 @dataclass(frozen=True)
@@ -103,12 +111,42 @@ def _exercise(protocol: str) -> str:
     return protocol.split(TEMPO_MARK, 1)[0]
 
 
-def _band_name(band: str | None) -> str:
-    return band if band else "no band"
+def _rung_name(step: Step, rules: ProgrammeRules) -> str:
+    """The rung of the ladder a step is, in words: its band; for heel raises (or a load given), the load."""
+    if step.band:
+        return step.band
+    if step.load_kg or rules.moves_by_load(step.protocol):
+        return load_text(step.load_kg)
+    return "no band"
+
+
+def _on(step: Step, rules: ProgrammeRules) -> str:
+    """Where the athlete trains, after a verb: ``on red``, ``with 5 kg``, ``at body weight``, ``on no band``."""
+    rung = _rung_name(step, rules)
+    if step.band or rung == "no band":
+        return f"on {rung}"
+    return f"{'with' if step.load_kg else 'at'} {rung}"
+
+
+def _right(step: Step, rules: ProgrammeRules) -> str:
+    """At or under the limit: the band (or a heel raise's load) is right."""
+    if step.band or not (step.load_kg or rules.moves_by_load(step.protocol)):
+        return f"at or under {_rung_name(step, rules)}'s limit, the band is right"
+    return "at or under the limit, the load is right"
+
+
+def describe_step(step: Step, rules: ProgrammeRules) -> str:
+    """A step in words for every face: ``band-tempo on red``, ``heel-raise with 5 kg``, ``heel-raise at body
+    weight``, or ``band-tempo on no band``."""
+    return f"{step.protocol} {_on(step, rules)}"
+
+
+def _step_of(session: SessionResult) -> Step:
+    return Step(session.protocol, session.band, session.load_kg)
 
 
 def _same_step(a: SessionResult, b: SessionResult) -> bool:
-    return a.protocol == b.protocol and a.band == b.band
+    return _step_of(a) == _step_of(b)
 
 
 def _gap_days(history: list[SessionResult], i: int) -> int:
@@ -170,9 +208,10 @@ def _step_up(current: Step, rules: ProgrammeRules) -> tuple[Action, Step, bool]:
     ladder = list(rules.after_bands)
     if exercise in ladder:
         j = ladder.index(exercise) + 1
-        if j < len(ladder):
+        if current.load_kg is None and j < len(ladder):  # body weight passed: the next heel raise
             return Action.NEXT_EXERCISE, Step(ladder[j], None), True
-        return Action.STAY, current, False  # the top of the programme
+        heavier = round((current.load_kg or 0.0) + rules.load_step_kg, 2)
+        return Action.ADD_LOAD, Step(current.protocol, None, heavier), False
     if ladder:
         return Action.NEXT_EXERCISE, Step(ladder[0], None), True
     return Action.STAY, current, False
@@ -200,11 +239,11 @@ def advise(history: Iterable[SessionResult], prescribed: Step | None, rules: Pro
     if not history:
         if prescribed is None:
             raise ValueError("no session and no prescription: nothing to advise")
-        band = _band_name(prescribed.band)
-        return Advice(Action.START, prescribed, f"no session on {band} yet: do each set to fatigue and save it")
+        on = _on(prescribed, rules)
+        return Advice(Action.START, prescribed, f"no session {on} yet: do each set to fatigue and save it")
     latest = history[-1]
-    step = Step(latest.protocol, latest.band)
-    band = _band_name(latest.band)
+    step = _step_of(latest)
+    on = _on(step, rules)
     kind = kind_named(latest.kind)
     off_plan = (
         f" (trained on {step.label}; the prescription says {prescribed.label})"
@@ -216,49 +255,53 @@ def advise(history: Iterable[SessionResult], prescribed: Step | None, rules: Pro
         return Advice(action, nxt, reason + off_plan, confirm, outcome)
 
     if not latest.complete:
-        done = f"set {len(latest.sets)} of {latest.planned_sets} done on {band}"
+        done = f"set {len(latest.sets)} of {latest.planned_sets} done {on}"
         return advice(Action.STAY, step, f"{done}: finish the session, each set to fatigue; the programme judges "
                       "the whole session", Outcome.IN_PROGRESS)  # fmt: skip
     run = _run(history, rules)
     outcome = run[-1][1]
     if outcome == Outcome.REASSESS:
         weeks = _gap_days(history, len(history) - 1) // 7
-        return advice(Action.STAY, step, f"the first session after {weeks} weeks off is a reassessment: stay on "
-                      f"{band}; the sessions from here count afresh", outcome)  # fmt: skip
+        return advice(Action.STAY, step, f"the first session after {weeks} weeks off is a reassessment: stay "
+                      f"{on}; the sessions from here count afresh", outcome)  # fmt: skip
     if latest.band is None and _exercise(latest.protocol) in rules.versions:
         return advice(Action.STAY, step, "no band was recorded for this session, so it cannot move the band "
                       "ladder: save the band used (or prescribe it)", outcome)  # fmt: skip
     if outcome == Outcome.SHORT:
         sets = f"{len(latest.sets)} of {latest.planned_sets} sets"
-        return advice(Action.STAY, step, f"only {sets} on {band}: a session short of its sets cannot move you "
-                      f"up; stay on {band} and do all {latest.planned_sets}", outcome)  # fmt: skip
+        return advice(Action.STAY, step, f"only {sets} {on}: a session short of its sets cannot move you "
+                      f"up; stay {on} and do all {latest.planned_sets}", outcome)  # fmt: skip
     if outcome == Outcome.VERSION_DOUBT:
         return advice(Action.STAY, step, f"{_set_notes(latest, rules)}; as {_exercise(latest.protocol)} this session "
-                      f"is no evidence either way; stay on {band}", outcome)  # fmt: skip
+                      f"is no evidence either way; stay {on}", outcome)  # fmt: skip
     if outcome == Outcome.NOT_TO_FATIGUE:
         return advice(Action.STAY, step, f"{_set_notes(latest, rules) or 'no set was taken to fatigue'}: this "
-                      f"session is no evidence either way; stay on {band}", outcome)  # fmt: skip
+                      f"session is no evidence either way; stay {on}", outcome)  # fmt: skip
     if outcome == Outcome.COLLAPSED:
-        return advice(Action.STAY, step, f"scores collapsed towards the end of a set on {band}: that session "
-                      f"moves nobody up; stay on {band} and keep every rep on tempo", outcome)  # fmt: skip
+        return advice(Action.STAY, step, f"scores collapsed towards the end of a set {on}: that session "
+                      f"moves nobody up; stay {on} and keep every rep on tempo", outcome)  # fmt: skip
     if outcome == Outcome.FAILED:
         return _failed(history, run, step, kind.target_text(rules), rules, advice, outcome)
     if outcome == Outcome.PASSED:
         return _passed(latest, run, step, kind.pass_evidence(latest, rules), kind.sessions_to_move_up(rules),
                        rules, advice, outcome)  # fmt: skip
     note = _set_notes(latest, rules)
-    reason = f"{kind.figures(latest, rules)}, taken to fatigue: at or under {band}'s limit, the band is right; " \
-             f"stay on {band}" + (f"; {note}" if note else "")  # fmt: skip
+    reason = f"{kind.figures(latest, rules)}, taken to fatigue: {_right(step, rules)}; " \
+             f"stay {on}" + (f"; {note}" if note else "")  # fmt: skip
     return advice(Action.STAY, step, reason, outcome)
 
 
 def _failed(history, run, step: Step, target: str, rules: ProgrammeRules, advice, outcome) -> Advice:
-    band = _band_name(step.band)
+    band, on = _rung_name(step, rules), _on(step, rules)
     fails = _trailing(run, Outcome.FAILED)
     colour = colour_of(step.band)
+    failed = f"{fails} sessions in a row under {target} {on}"
+    if fails >= rules.sessions_to_step_back and step.band is None and step.load_kg:  # heel raises: less load
+        lighter_load = round(step.load_kg - rules.load_step_kg, 2)
+        back = Step(step.protocol, None, lighter_load if lighter_load > 0 else None)
+        return advice(Action.STEP_BACK, back, f"{failed} → go back to {_rung_name(back, rules)}", outcome)
     if fails < rules.sessions_to_step_back or step.band not in rules.rungs:
-        return advice(Action.STAY, step, f"under {target} on {band} this session: stay on {band}", outcome)
-    failed = f"{fails} sessions in a row under {target} on {band}"
+        return advice(Action.STAY, step, f"under {target} {on} this session: stay {on}", outcome)
     if is_half_step(step.band):  # the rung between two colours was too tough: its own colour, unstretched
         return advice(Action.STEP_BACK, Step(step.protocol, colour), f"{failed} → go back to {colour}", outcome)
     i = rules.bands.index(colour)
@@ -275,19 +318,21 @@ def _failed(history, run, step: Step, target: str, rules: ProgrammeRules, advice
 
 
 def _passed(latest, run, step: Step, evidence: str, needed: int, rules: ProgrammeRules, advice, outcome) -> Advice:
-    band = _band_name(step.band)
+    on = _on(step, rules)
     passes = _trailing(run, Outcome.PASSED)
     if passes < needed:
-        return advice(Action.STAY, step, f"{passes} of {needed} sessions in a row with {evidence} on {band}: one "
+        return advice(Action.STAY, step, f"{passes} of {needed} sessions in a row with {evidence} {on}: one "
                       "more moves you up", outcome)  # fmt: skip
     action, nxt, confirm = _step_up(step, rules)
     sessions = f"{passes} sessions in a row with" if passes > 1 else "a session with"
-    where = nxt.protocol if nxt.protocol != step.protocol else _band_name(nxt.band)
+    where = nxt.protocol if nxt.protocol != step.protocol else _rung_name(nxt, rules)
     if action == Action.NEXT_VERSION:
-        where = f"{nxt.protocol} on {_band_name(nxt.band)} (your therapist confirms)"
+        where = f"{nxt.protocol} on {_rung_name(nxt, rules)} (your therapist confirms)"
+    elif action == Action.ADD_LOAD:
+        where = f"{load_text(nxt.load_kg)} (add {load_text(rules.load_step_kg)})"
     elif action == Action.NEXT_EXERCISE:
         where = f"{nxt.protocol} (your therapist confirms)"
     elif action == Action.STAY:
-        return advice(Action.STAY, step, f"{sessions} {evidence} on {band}: the top of the programme; keep going "
+        return advice(Action.STAY, step, f"{sessions} {evidence} {on}: the top of the programme; keep going "
                       "as your therapist advises", outcome)  # fmt: skip
-    return advice(action, nxt, f"{sessions} {evidence} on {band} → move to {where}", outcome, confirm)
+    return advice(action, nxt, f"{sessions} {evidence} {on} → move to {where}", outcome, confirm)

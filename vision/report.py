@@ -16,6 +16,7 @@ import json
 import numpy as np
 
 from vision.kinds import kind_named
+from vision.programme import has_eccentric_only_version
 from vision.scoring import describe_stalls
 from vision.set_results import SetResult
 from vision.signals import heel_lift
@@ -140,9 +141,8 @@ def set_result_from_report(report: dict) -> SetResult:
         rep_limit=prescription.get("max_reps"),
         hold_limit_s=prescription.get("max_hold_s"),
         # From the reps' faults, not the summary's flag: sets saved before the flag existed are judged too.
-        looks_eccentric_only=kind_named(prescription.get("kind") or "tempo").looks_eccentric_only(
-            [r["faults"] for r in reps]
-        ),
+        looks_eccentric_only=has_eccentric_only_version(str(report.get("protocol") or ""))
+        and kind_named(prescription.get("kind") or "tempo").looks_eccentric_only([r["faults"] for r in reps]),
     )
 
 

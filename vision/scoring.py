@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from vision.kinds.base import finished_phases
-from vision.programme import band_ladder, colour_of, is_half_step
+from vision.programme import band_ladder, colour_of, has_eccentric_only_version, is_half_step
 from vision.protocols import ExerciseProtocol
 from vision.types import BandAdvice, Fault, Phase, Rep, RepScore, Summary
 
@@ -118,7 +118,8 @@ def summarise(scores: list[RepScore], protocol: ExerciseProtocol, band: str | No
         band_advice=advice,
         next_band=next_band(band, advice),
         fatigue=_fatigue(scores, protocol),
-        looks_eccentric_only=protocol.exercise_kind.looks_eccentric_only([s.faults for s in scores]),
+        looks_eccentric_only=has_eccentric_only_version(protocol.id)
+        and protocol.exercise_kind.looks_eccentric_only([s.faults for s in scores]),
     )
 
 

@@ -2,7 +2,7 @@
 
 Contract: ``SetResult`` is one scored set's figures (reps, reps on tempo, holds, scores, fade, stalls and
 the per-rep measures its kind adds as data); ``SessionResult`` is one training session on one leg (its
-day, protocol, kind, band and sets). Plain frozen values: ``vision.records`` builds them from stored sets,
+day, protocol, kind, band or load, and sets). Plain frozen values: ``vision.records`` builds them from stored sets,
 the programme (``vision.progression``) and the exercise kinds read them.
 """
 
@@ -77,6 +77,7 @@ class SessionResult:
     sets: tuple[SetResult, ...]
     planned_sets: int = 1
     complete: bool = True
+    load_kg: float | None = None  # heel raises: kg held or worn (None: body weight)
 
     @property
     def best_reps_on_tempo(self) -> int:

@@ -63,6 +63,7 @@ def run_batch(
     model: str | None = None,
     athlete: str | None = None,
     db: str | None = None,
+    load_kg: float | None = None,
 ) -> BatchResult:
     """Score every clip and write ``out``; clips with an athlete are also saved to that athlete's record."""
     try:
@@ -78,8 +79,9 @@ def run_batch(
         raise UsageError(str(exc)) from None
     notes: list[str] = []
     jobs = collect_jobs(
-        inputs, out, protocol=protocol, leg=leg, band=band, model=model, warnings=notes, athlete=athlete
-    )
+        inputs, out, protocol=protocol, leg=leg, band=band, model=model, warnings=notes, athlete=athlete,
+        load_kg=load_kg,
+    )  # fmt: skip
     if not jobs:
         raise UsageError("no video files found in the inputs")
     check_tables_are_ours(out)

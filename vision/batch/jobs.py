@@ -35,7 +35,7 @@ from vision.report import SCHEMA
 VIDEO_EXTENSIONS = {".mp4", ".mov", ".avi", ".webm", ".mkv", ".m4v", ".3gp", ".mts"}
 # Not videos, but what people drop into a clips folder by mistake: they get a row that says so.
 STILL_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".heic", ".webp", ".bmp", ".tif", ".tiff"}
-MANIFEST_COLUMNS = {"path", "athlete", "leg", "protocol", "band", "date"}
+MANIFEST_COLUMNS = {"path", "athlete", "leg", "protocol", "band", "load_kg", "date"}
 RESERVED_NAMES = {"summary.json"}
 MAX_STEM = 150  # result names stay far below 255 bytes, whatever the clip is called
 LEGACY_ENCODING = "cp1252"  # Excel's "CSV" on Western Windows
@@ -52,6 +52,7 @@ class ClipJob:
     model: str | None = None
     day: str | None = None  # ISO date of the training, when the manifest says
     keep_landmarks: bool = False  # the result carries the landmarks, for saving to the athlete's record
+    load_kg: float | None = None  # heel raises: kg held or worn, saved with the set (not a scoring option)
 
     def options_key(self) -> str:
         """The options this clip is scored with, as asked (``--resume`` compares it); the athlete's record
@@ -112,9 +113,17 @@ def _read_manifest(path: Path, defaults: dict, warnings: list[str]) -> list[dict
                 raise UsageError(
                     f"{shown(path.name)}, line {reader.line_num}: date '{day}' is not a date like 2026-11-30"
                 ) from None
+        load = _cell(row, "load_kg")
+        try:
+            load_kg = float(load) if load else defaults.get("load_kg")
+        except ValueError:
+            raise UsageError(
+                f"{shown(path.name)}, line {reader.line_num}: load_kg '{load}' is not a number of kilograms"
+            ) from None
         rows.append(
             {
                 "path": str(clip),
+                "load_kg": load_kg,
                 "athlete": _cell(row, "athlete"),
                 "leg": _cell(row, "leg").lower() or defaults["leg"],
                 "protocol": _cell(row, "protocol") or defaults["protocol"],
@@ -215,13 +224,14 @@ def collect_jobs(
     model: str | None = None,
     warnings: list[str] | None = None,
     athlete: str | None = None,
+    load_kg: float | None = None,
 ) -> list[ClipJob]:
     """The batch's jobs; ``warnings`` (if given) receives sentences about inputs read with a fallback.
 
     ``athlete`` is the record for clips whose manifest row names none; a job with an athlete carries its
     landmarks back (``keep_landmarks``) so the driver can save it.
     """
-    defaults = {"protocol": protocol, "leg": leg, "band": band}
+    defaults = {"protocol": protocol, "leg": leg, "band": band, "load_kg": load_kg}
     warnings = warnings if warnings is not None else []
     seen, jobs, taken = set(), [], set()
     for e in _entries(inputs, defaults, warnings):
@@ -233,7 +243,18 @@ def collect_jobs(
         taken.add(name)
         who = e["athlete"] or athlete or ""
         jobs.append(
-            ClipJob(e["path"], name, e["protocol"], e["leg"], e["band"] or None, who, model, e["day"], bool(who))
+            ClipJob(
+                e["path"],
+                name,
+                e["protocol"],
+                e["leg"],
+                e["band"] or None,
+                who,
+                model,
+                e["day"],
+                bool(who),
+                e["load_kg"],
+            )  # fmt: skip
         )
     return jobs
 

@@ -43,6 +43,7 @@ class AthleteRecords:
             return
         try:
             day = date.fromisoformat(job.day) if job.day else None
+            item = item.with_load(job.load_kg) if job.load_kg is not None else item
             self.records.save_set(self.athlete_ids[job.athlete], item, source="batch", day=day)
             self.saved += 1
         except StoreError as exc:

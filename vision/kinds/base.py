@@ -114,6 +114,8 @@ class ExerciseKind:
     hold_is_a_limit: bool = False
     # Whether a set of this kind can be the eccentric-only version saved as this one (a full push-hold-return).
     has_eccentric_only_lookalike: bool = False
+    # Whether this kind is an exercise's eccentric-only version (the band loaded on the return alone).
+    loads_only_the_return: bool = False
 
     # --- the protocol file -------------------------------------------------------------------------------
     def file_problems(self, target: Mapping, tolerance: Mapping) -> list[str]:

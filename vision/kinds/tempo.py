@@ -20,6 +20,7 @@ class TempoKind(ExerciseKind):
 class EccentricKind(ExerciseKind):
     name = ProtocolKind.ECCENTRIC.value
     tempo_phases = (Phase.ECCENTRIC,)
+    loads_only_the_return = True
 
 
 TEMPO = TempoKind()

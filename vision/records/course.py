@@ -31,6 +31,7 @@ HISTORY_COLUMNS = [
     "protocol",
     "leg",
     "band",
+    "load_kg",
     "sets",
     "reps",
     "reps_on_tempo",
@@ -58,7 +59,15 @@ def session_result(session: TrainingSessionInfo, planned_sets: int = 1, today: d
     sets = tuple(set_result_from_report(json.loads(s.report_json)) for s in session.sets)
     complete = len(sets) >= planned_sets or session.day < (today or date.today())
     return SessionResult(
-        session.day, session.protocol, session.kind, session.leg, session.band, sets, planned_sets, complete
+        session.day,
+        session.protocol,
+        session.kind,
+        session.leg,
+        session.band,
+        sets,
+        planned_sets,
+        complete,
+        session.load_kg,
     )
 
 
@@ -97,8 +106,9 @@ def _leg_course(
     results = tuple(session_result(s, planned_sets(s), today) for s in sessions)
     # As it stood after each session: judged on what was done by then, against no later prescription.
     advice_after = tuple(advise(results[: i + 1], None, rules) for i in range(len(results)))
-    prescribed = Step(prescription.protocol, prescription.band) if prescription is not None else None
-    step = prescribed or (Step(sessions[-1].protocol, sessions[-1].band) if sessions else None)
+    prescribed = Step(prescription.protocol, prescription.band, prescription.load_kg) if prescription else None
+    latest = sessions[-1] if sessions else None
+    step = prescribed or (Step(latest.protocol, latest.band, latest.load_kg) if latest else None)
     advice = advise(results, prescribed, rules) if step else None
     kept = None
     if step is not None:
@@ -146,6 +156,7 @@ def history_rows(course: Course, leg: Leg | None = None) -> list[dict]:
                     "protocol": session.protocol,
                     "leg": session.leg.value,
                     "band": session.band or "",
+                    "load_kg": session.load_kg if session.load_kg is not None else "",
                     "sets": len(session.sets),
                     "reps": sum(s.reps for s in r.sets),
                     "reps_on_tempo": sum(s.reps_on_tempo for s in r.sets),

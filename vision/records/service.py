@@ -36,10 +36,23 @@ from vision.store import (
 from vision.types import AnalysedSet, Leg
 
 MAX_SESSIONS_PER_WEEK = 14
+MAX_LOAD_KG = 250.0  # a heel raise's load: more than this is a typo (an extra zero), not a training load
 
 
 def _base(protocol: str) -> str:
     return protocol.split(TEMPO_MARK, 1)[0]
+
+
+def check_load(load_kg: float | None, band: str | None) -> float | None:
+    """A heel raise's load as stored: None for body weight (0 included); one sentence for a load that cannot be
+    right (negative, not a number, over ``MAX_LOAD_KG``, or given with a band)."""
+    if load_kg is None or load_kg == 0:
+        return None
+    if not 0 < load_kg <= MAX_LOAD_KG:  # NaN fails both comparisons
+        raise StoreError(f"a load must be from 0 to {MAX_LOAD_KG:g} kg (0: body weight)")
+    if band is not None:
+        raise StoreError("a set is done with a band or with a load in kg, not both")
+    return round(float(load_kg), 2)
 
 
 class Records:
@@ -109,21 +122,24 @@ class Records:
         start: date | None = None,
         reason: str = "",
         at: datetime | None = None,
+        load_kg: float | None = None,
     ) -> PrescriptionInfo:
         """A new prescription for one leg; ``protocol`` is an id, a tempo variant or a TOML file's path
-        (its text is kept, so the record never depends on the file staying where it was)."""
+        (its text is kept, so the record never depends on the file staying where it was); heel raises may
+        carry ``load_kg`` instead of a band."""
         require(self.actor, Action.PRESCRIBE)
         check_day(start, "a prescription starting on")
         if not 1 <= sessions_per_week <= MAX_SESSIONS_PER_WEEK:
             raise StoreError(f"sessions per week must be from 1 to {MAX_SESSIONS_PER_WEEK}")
         if band is not None and band not in self.rules.rungs:
             raise StoreError(f"unknown band colour '{band}'; use one of {', '.join(self.rules.rungs)}")
+        load_kg = check_load(load_kg, band)
         resolved = load_protocol(protocol)  # a bad reference: one sentence, nothing written
         file = protocol.rpartition(TEMPO_MARK)[0] if TEMPO_MARK in protocol else protocol
         toml = Path(file).read_text(encoding="utf-8") if file.endswith(".toml") else None
         return self.store.prescribe(
             athlete_id, leg, resolved.id, band, sessions_per_week=sessions_per_week, start=start,
-            changed_by=self.actor.name, reason=reason, protocol_toml=toml, at=at,
+            changed_by=self.actor.name, reason=reason, protocol_toml=toml, at=at, load_kg=load_kg,
         )  # fmt: skip
 
     def prescription(self, athlete_id: int, leg: Leg) -> PrescriptionInfo | None:
@@ -153,11 +169,16 @@ class Records:
             why = "; ".join(item.warnings) or "the working leg was not reliably in view"
             raise StoreError(f"not saved, because this clip cannot be judged: {why}")
         check_day(day or (performed_at.date() if performed_at else None), "a training day on", today)
-        if item.band is None:  # the band was not said: the prescription of the leg the clip showed says it
+        if item.band is None and item.load_kg is None:
+            # Neither band nor load was said (0 kg is saying body weight): the prescription of the leg the clip
+            # showed says them.
             prescribed = self.prescription(athlete_id, item.leg)
             same_exercise = prescribed is not None and _base(prescribed.protocol) == _base(item.protocol)
             if same_exercise and prescribed.band is not None:
                 item = item.with_band(prescribed.band)
+            elif same_exercise and prescribed.load_kg is not None:
+                item = item.with_load(prescribed.load_kg)
+        item = item.with_load(check_load(item.load_kg, item.band))
         saved = self.store.save_set(athlete_id, item.new_set(source, video), day=day, performed_at=performed_at)
         course = self.course(athlete_id, today=today)
         return SaveOutcome(saved, course.athlete, item.leg, course.legs[item.leg].advice)

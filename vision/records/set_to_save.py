@@ -43,6 +43,10 @@ class SetToSave:
     warnings: tuple[str, ...]
     reps: tuple[NewRep, ...]
     landmarks: bytes
+    # Heel raises: kilograms held or worn; 0 says body weight, None says nothing (the prescription fills it
+    # when saved; stored, both are body weight). Not part of the scoring, so not part of the duplicate key:
+    # the same clip is one set whatever load is typed the second time.
+    load_kg: float | None = None
 
     @classmethod
     def from_analysis(
@@ -106,6 +110,10 @@ class SetToSave:
         return replace(self, band=band, settings=f"{leg}|{protocol}|{band}|{model}",
                        report_json=json.dumps(report, allow_nan=False))  # fmt: skip
 
+    def with_load(self, load_kg: float | None) -> SetToSave:
+        """The same set done with ``load_kg`` kg (heel raises; 0: body weight; None: not said)."""
+        return replace(self, load_kg=load_kg)
+
     def new_set(self, source: str, video: bytes | None = None) -> NewSet:
         return NewSet(
             leg=self.leg,
@@ -125,6 +133,7 @@ class SetToSave:
             reps=self.reps,
             landmarks=self.landmarks,
             video=video,
+            load_kg=self.load_kg,
         )
 
     # --- a draft on disk (the live page's finished set, not yet saved) -----------------------------

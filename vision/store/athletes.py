@@ -79,6 +79,7 @@ class AthleteTables(Transactions):
         reason: str,
         protocol_toml: str | None = None,
         at: datetime | None = None,
+        load_kg: float | None = None,
     ) -> PrescriptionInfo:
         """A new prescription for one leg; the old one stays in the history."""
 
@@ -91,6 +92,7 @@ class AthleteTables(Transactions):
                 protocol=protocol,
                 protocol_toml=protocol_toml,
                 band=band,
+                load_kg=load_kg,
                 sessions_per_week=sessions_per_week,
                 start_date=start or moment.astimezone().date(),
                 changed_at=moment,
@@ -130,4 +132,5 @@ def _prescription_info(p: PrescriptionRow) -> PrescriptionInfo:
         aware(p.changed_at),
         p.changed_by,
         p.reason,
+        p.load_kg,
     )

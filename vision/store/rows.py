@@ -35,6 +35,7 @@ class PrescriptionInfo:
     changed_at: datetime
     changed_by: str
     reason: str
+    load_kg: float | None = None  # heel raises: kg held or worn (None: body weight)
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class NewRep:
 
 @dataclass(frozen=True)
 class NewSet:
-    """One scored set to file under the training session of (day, leg, protocol, band)."""
+    """One scored set to file under the training session of (day, leg, protocol, band, load)."""
 
     leg: Leg
     protocol: str
@@ -73,6 +74,7 @@ class NewSet:
     reps: tuple[NewRep, ...]
     landmarks: bytes | None = None
     video: bytes | None = None
+    load_kg: float | None = None  # heel raises: kg held or worn (None: body weight)
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ class TrainingSessionInfo:
     reviewed: bool
     sets: tuple[SetInfo, ...]
     notes: tuple[NoteInfo, ...]
+    load_kg: float | None = None  # heel raises: kg held or worn (None: body weight)
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,10 @@ stored in UTC; a session's ``day`` is the athlete's local calendar day of the tr
 
 - ``AthleteRow``: a person: a name people see and a key it is compared by (``names.name_key``), unique.
 - ``PrescriptionRow``: one row per change of an athlete's prescription for one leg (the newest row is the
-  current one): protocol id or a custom protocol's TOML text, band, sessions per week, start date, who
-  changed it (the actor's name) and why.
-- ``TrainingSessionRow``: one leg's training on one day with one protocol and band; source live/upload/batch/cli;
-  therapist's ``reviewed`` flag.
+  current one): protocol id or a custom protocol's TOML text, band (or a heel raise's load in kg), sessions
+  per week, start date, who changed it (the actor's name) and why.
+- ``TrainingSessionRow``: one leg's training on one day with one protocol and band (or load); source
+  live/upload/batch/cli; therapist's ``reviewed`` flag.
 - ``SetRow``: one scored set: the full ``calfcheck.score/1`` report (JSON text), the compressed
   landmarks (so it can be re-scored without video), the clip's name and content hash, the settings key.
   (athlete, content hash, settings) is unique: the same clip saved twice with the same settings is one set
@@ -60,6 +60,7 @@ class PrescriptionRow(Base):
     protocol: Mapped[str] = mapped_column(String(80))
     protocol_toml: Mapped[str | None] = mapped_column(Text)  # a therapist's own protocol file, verbatim
     band: Mapped[str | None] = mapped_column(String(16))
+    load_kg: Mapped[float | None] = mapped_column(Float)  # heel raises: kg held or worn (None: body weight)
     sessions_per_week: Mapped[int] = mapped_column(Integer)
     start_date: Mapped[date] = mapped_column(Date)
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -79,6 +80,7 @@ class TrainingSessionRow(Base):
     kind: Mapped[str] = mapped_column(String(16))
     leg: Mapped[str] = mapped_column(String(8))
     band: Mapped[str | None] = mapped_column(String(16))
+    load_kg: Mapped[float | None] = mapped_column(Float)  # heel raises: kg held or worn (None: body weight)
     reviewed: Mapped[bool] = mapped_column(Boolean, default=False)
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     athlete: Mapped[AthleteRow] = relationship(back_populates="sessions")

@@ -2,7 +2,7 @@
 
 Contract: ``SetTables`` (part of ``Store``) files one scored set and reads sessions, a session, and a set's
 landmarks or video. ``save_set(athlete_id, NewSet, day=..., performed_at=...)`` files the set under the
-athlete's training session for that day, leg, protocol and band, creating the session if needed. The same
+athlete's training session for that day, leg, protocol and band (or load), creating the session if needed. The same
 clip (content hash) with the same settings is one set whatever day it is saved on: a second save writes
 nothing and returns where the first is (``SavedSet.duplicate``). Saves for one athlete are serialised
 (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: the athlete's row is locked), so two processes saving at once
@@ -55,6 +55,9 @@ class SetTables(Transactions):
                     TrainingSessionRow.leg == Leg(new.leg).value,
                     TrainingSessionRow.protocol == new.protocol,
                     TrainingSessionRow.band.is_(None) if new.band is None else TrainingSessionRow.band == new.band,
+                    TrainingSessionRow.load_kg.is_(None)
+                    if new.load_kg is None
+                    else TrainingSessionRow.load_kg == new.load_kg,
                 )
             ).first()
             if session is None:
@@ -67,6 +70,7 @@ class SetTables(Transactions):
                     kind=str(new.kind),
                     leg=Leg(new.leg).value,
                     band=new.band,
+                    load_kg=new.load_kg,
                     reviewed=False,
                 )
                 s.add(session)
@@ -167,6 +171,7 @@ def session_info(r: TrainingSessionRow) -> TrainingSessionInfo:
         kind=r.kind,
         leg=Leg(r.leg),
         band=r.band,
+        load_kg=r.load_kg,
         reviewed=bool(r.reviewed),
         sets=tuple(
             SetInfo(
