@@ -35,7 +35,8 @@ PR_SET_PDEATHSIG = 1
 
 
 def _worker_init(free_cpus=None) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver stops its workers; a Ctrl-C held since start-up
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # ...is discarded here, never a traceback
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
@@ -84,10 +85,11 @@ def run_local(jobs: list, task: Task, on_result: OnResult, *, workers: int) -> N
         for job in jobs:
             on_result(job, task(job))
         return
-    # Workers are spawned while the driver ignores Ctrl-C: an ignored signal stays ignored across exec,
-    # and Python then installs no KeyboardInterrupt handler, so a Ctrl-C while a worker is still
-    # importing cannot print its traceback. The driver's own handler is back within milliseconds.
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Workers are spawned with Ctrl-C blocked: the signal mask is inherited across exec, so a Ctrl-C while
+    # a worker is still importing is held until its initializer ignores it (never a traceback). The
+    # driver's Ctrl-C is held too, not lost: it arrives once the workers are started. (Ignoring SIGINT
+    # here instead discarded a Ctrl-C that came while a slow machine was spawning: the batch ran on.)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     context = multiprocessing.get_context("spawn")
     free_cpus = None
     if (cpus := cpus_to_pin(workers)) is not None:
@@ -100,7 +102,7 @@ def run_local(jobs: list, task: Task, on_result: OnResult, *, workers: int) -> N
         )
         pending: dict[Future, object] = {pool.submit(task, job): job for job in jobs}
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     try:
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
