@@ -94,8 +94,26 @@ def cue_for(phase: Phase, protocol: ExerciseProtocol, elapsed: float, visible: b
     return protocol.exercise_kind.cue(phase, protocol, elapsed)
 
 
+@dataclass
+class _LegWatch:
+    """One leg's own reading of the set, kept from the first frame whether or not it is the working leg, so
+    that choosing (or switching to) a leg late loses none of its reps: the first rep of a set often starts
+    before a second of evidence has picked the foot, and when both feet move (a two-legged heel raise) the
+    choice can change during a rep."""
+
+    tracker: TempoTracker
+    # (t, raw signal) this set: what the weak-signal gate reads, as the report does
+    signal_seen: list[tuple[float, float]]
+    rest_angles: deque[tuple[float, float]]
+    phase_since: float = 0.0
+
+    @classmethod
+    def new(cls, protocol: ExerciseProtocol) -> _LegWatch:
+        return cls(TempoTracker(TrackerSettings.for_protocol(protocol)), [], deque(maxlen=REST_ANGLE_SAMPLES))
+
+
 class LiveTracker:
-    """The live set's state machine around a ``TempoTracker``: leg choice, causal filters, scores.
+    """The live set's state machine around a ``TempoTracker`` per leg: leg choice, causal filters, scores.
 
     Both legs are filtered from the first frame; the working leg is the foot that moves most against its
     own jitter (or the one the athlete chose), and it is locked once a rep starts.
@@ -110,28 +128,30 @@ class LiveTracker:
         self._recent: dict[Leg, deque[tuple[float, float, float, float]]] = {lg: deque() for lg in Leg}
         self._leg: Leg | None = leg
         self._first_t: float | None = None
-        self._tracker = TempoTracker(TrackerSettings.for_protocol(protocol))
-        self._rest_angles: deque[tuple[float, float]] = deque(maxlen=REST_ANGLE_SAMPLES)
+        self._watch = {lg: _LegWatch.new(protocol) for lg in Leg}
         self._shanks: dict[Leg, deque[float]] = {lg: deque(maxlen=SHANK_SAMPLES) for lg in Leg}
         self._scene = SceneWatch()
         self._was_unsettled = False
-        self._counted: list[Rep] = []  # the tracker's reps after the report's rules (``_count_reps``)
-        # (t, raw signal) of the working leg this set: what the weak-signal gate reads, as the report does
-        self._signal_seen: list[tuple[float, float]] = []
+        self._counted: list[Rep] = []  # the working leg's reps after the report's rules (``_count_reps``)
         self._followed_seen = False
         self._too_weak = False  # the reps are small against the signal's sway at rest: nothing is counted
         self._scores: list[RepScore] = []
         self._summary = summarise([], protocol, band)  # recomputed only when a rep completes
-        self._phase_since = 0.0
         self._frame_times: deque[float] = deque(maxlen=30)
         self._recorded = TrackBuilder()
         self._size = (0, 0)
         self.state = self._snapshot(0.0, None, True, math.nan)
 
+    @property
+    def _tracker(self) -> TempoTracker:
+        """The working leg's tracker (before a leg is chosen, the first leg's: it is at rest either way)."""
+        return self._watch[self._leg or next(iter(Leg))].tracker
+
     def _pick_leg(self, t: float) -> Leg | None:
         """Follow the foot that moves most (against its own jitter) until a rep starts, then stay with it.
 
-        No leg is chosen before ``LEG_CHOICE_MIN_S`` of evidence; a switch needs a clear margin.
+        No leg is chosen before ``LEG_CHOICE_MIN_S`` of evidence; a switch needs a clear margin. Every leg
+        was tracked all along, so a switch picks up that leg's reps so far, the one under way included.
         """
         if self.forced_leg is not None:
             return self.forced_leg
@@ -142,12 +162,9 @@ class LiveTracker:
             return None
         scores = {lg: self._working_leg_score(lg) for lg in Leg}
         best = max(Leg, key=lambda lg: scores[lg])
-        if self._leg is None or scores[best] > LEG_SWITCH_MARGIN * scores[self._leg]:
-            if self._leg is not None:  # switching feet: the old foot's rest history says nothing
-                self._tracker = TempoTracker(TrackerSettings.for_protocol(self.protocol))
-                self._rest_angles.clear()
-                self._signal_seen.clear()
+        if best != self._leg and (self._leg is None or scores[best] > LEG_SWITCH_MARGIN * scores[self._leg]):
             self._leg = best
+            self._count_reps()
         return self._leg
 
     def _working_leg_score(self, leg: Leg) -> float:
@@ -185,28 +202,34 @@ class LiveTracker:
                 buf.append((t, values[lg], raw, float(leg_visible(pose.landmarks, lg))))
             while buf and buf[0][0] < t - LEG_CHOICE_WINDOW_S:
                 buf.popleft()
-        if self._first_t is None:
-            self._first_t = t
-        leg = self._pick_leg(t)
-        visible = leg is not None and bool(leg_visible(pose.landmarks, leg))
-        before = self._tracker.phase
         # The body on the move (walking, turning, a camera bumped): no rep can start or finish meanwhile,
         # and the rest is learnt again afterwards, as offline (vision.scene).
         unsettled = self._scene.update(t, pose.landmarks, width, height)
         if unsettled and not self._was_unsettled:
-            self._tracker.interrupt(t, "the athlete moved (walking, turning away or the camera moved)")
+            for watch in self._watch.values():
+                watch.tracker.interrupt(t, "the athlete moved (walking, turning away or the camera moved)")
         self._was_unsettled = unsettled
-        if leg is not None and not unsettled:
-            if len(self._signal_seen) < MAX_RECORDED_FRAMES and math.isfinite(raws[leg]):
-                self._signal_seen.append((t, raws[leg]))
-            for event in self._tracker.update(t, values[leg]):
-                if isinstance(event, RepCompleted):
-                    self._count_reps()
-        if self._tracker.phase != before:
-            self._phase_since = t
+        completed: set[Leg] = set()
+        for lg, watch in self._watch.items():
+            before = watch.tracker.phase
+            if not unsettled:
+                if len(watch.signal_seen) < MAX_RECORDED_FRAMES and math.isfinite(raws[lg]):
+                    watch.signal_seen.append((t, raws[lg]))
+                if any(isinstance(e, RepCompleted) for e in watch.tracker.update(t, values[lg])):
+                    completed.add(lg)
+            if watch.tracker.phase != before:
+                watch.phase_since = t
+            angle = float(plantarflexion_deg(pose.landmarks, lg, width, height))
+            if watch.tracker.at_rest and math.isfinite(angle):
+                watch.rest_angles.append((t, angle))
+        if self._first_t is None:
+            self._first_t = t
+        chosen_before = self._leg
+        leg = self._pick_leg(t)
+        if leg is not None and leg == chosen_before and leg in completed:
+            self._count_reps()
+        visible = leg is not None and bool(leg_visible(pose.landmarks, leg))
         angle = float(plantarflexion_deg(pose.landmarks, leg, width, height)) if leg is not None else math.nan
-        if self._tracker.at_rest and math.isfinite(angle):
-            self._rest_angles.append((t, angle))
         self._frame_times.append(t)
         self.state = self._snapshot(t, leg, visible, angle, started)
         return self.state
@@ -225,7 +248,7 @@ class LiveTracker:
         hold. The count can fall back by one when a later rep shows an earlier rise was only sway. Reps small
         against the signal's own sway at rest are not counted at all; the cue says how to film instead."""
         self._counted = self._hindsight().reps
-        seen = np.array(self._signal_seen).reshape(-1, 2)
+        seen = np.array(self._watch[self._leg].signal_seen if self._leg else []).reshape(-1, 2)
         # The set so far is smoothed as the report smooths a recording (zero-phase), so the count and the
         # report give the same verdict on the same frames.
         signal = smooth(seen[:, 0], seen[:, 1], self.protocol, Smoothing.ZERO_PHASE, self._followed_seen)
@@ -242,7 +265,8 @@ class LiveTracker:
         self, t: float, leg: Leg | None, visible: bool, angle: float, started: float | None = None
     ) -> LiveState:
         phase = self._tracker.phase
-        elapsed = max(0.0, t - self._phase_since) if phase != Phase.REST else 0.0
+        since = self._watch[leg].phase_since if leg is not None else t
+        elapsed = max(0.0, t - since) if phase != Phase.REST else 0.0
         times = self._frame_times
         fps = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else 0.0
         latency = (time.perf_counter() - started) * 1000 if started else 0.0
@@ -268,7 +292,7 @@ class LiveTracker:
     def _from_rest(self, angle: float) -> float | None:
         """The angle from the rest seen lately (a low percentile, like the tracker's rest level, so the
         first degrees of a push do not lift it); None until half a second of rest was seen."""
-        rest = self._rest_angles
+        rest = self._watch[self._leg].rest_angles if self._leg is not None else ()
         if not math.isfinite(angle) or not rest or rest[-1][0] - rest[0][0] < MIN_REST_SEEN_S:
             return None
         return angle - float(np.percentile([a for _, a in rest], REST_ANGLE_PERCENTILE))
