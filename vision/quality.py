@@ -93,15 +93,49 @@ def at_rest(t: np.ndarray, reps: list[Rep]) -> np.ndarray:
 def rest_sway(t: np.ndarray, signal: np.ndarray, reps: list[Rep]) -> float:
     """Peak-to-peak sway of the signal at rest: in every stretch between reps (and before the first, after
     the last) at least ``MIN_REST_STRETCH_S`` long, the 5th to 95th percentile spread; the median of those.
-    NaN when there is no such stretch."""
+    NaN when there is no such stretch.
+
+    Rest is where the athlete rests, not where they settle. A set that starts up on the toes (or with the
+    foot coming down from a rep the tracker did not see start) moves one way down to rest before the first
+    rep; one that ends with the athlete up again moves one way after the last. Read as peak to peak, that
+    one-way move is as big as a rep and would veto every count of reps a person counts at a glance (quick
+    reps leave no rest between them, so the stretches before and after are all there is). So the stretch
+    before the first rep, when it starts in the upper half of the reps' range, is read from where it first
+    comes within the range it keeps afterwards, and the one after the last, when it ends there, up to where
+    it last was within the range it had before. Sway about the rest never reaches half a rep's range
+    (were it that big, it would be refused anyway), so sway is never trimmed."""
     calm = at_rest(t, reps) & np.isfinite(signal)
     spreads = []
     edges = np.flatnonzero(np.diff(np.concatenate([[0], calm.astype(int), [0]])))
     for start, stop in zip(edges[::2], edges[1::2]):
         if stop - start >= 3 and t[stop - 1] - t[start] >= MIN_REST_STRETCH_S:
-            p5, p95 = np.percentile(signal[start:stop], [5, 95])
+            values = _without_settle(t[start:stop], signal[start:stop], reps)
+            p5, p95 = np.percentile(values, [5, 95])
             spreads.append(p95 - p5)
     return float(np.median(spreads)) if spreads else float("nan")
+
+
+def _without_settle(t: np.ndarray, values: np.ndarray, reps: list[Rep]) -> np.ndarray:
+    """A stretch of rest without the one-way settle into the set (before the first rep) or out of it (after
+    the last), when it starts (ends) in the upper half of the reps' range: see ``rest_sway``."""
+    if not reps or values.size < 3:
+        return values
+    base = float(np.median([r.rest_level for r in reps]))
+    half = base + 0.5 * float(np.median([r.range_of_motion for r in reps]))
+    if t[-1] <= min(r.start_s for r in reps) and values[0] > half:
+        return _after_settling(values, half)
+    if t[0] >= max(r.end_s for r in reps) and values[-1] > half:
+        return _after_settling(values[::-1], half)[::-1]
+    return values
+
+
+def _after_settling(values: np.ndarray, half: float) -> np.ndarray:
+    """What follows a settle down from above ``half``: from where the signal, after its last sample above
+    ``half``, first reaches the middle of what it does from then on."""
+    last_high = int(np.flatnonzero(values > half)[-1])
+    rest = values[last_high:]
+    settled = np.flatnonzero(rest <= np.median(rest))
+    return rest[settled[0] :] if settled.size else rest[-1:]
 
 
 def too_weak(t: np.ndarray, signal: np.ndarray, reps: list[Rep]) -> bool:
