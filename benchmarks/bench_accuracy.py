@@ -7,7 +7,9 @@ Reports, for each pose model given (default: every ``models/*.task``):
   that stalls, a 3 s push) and the eased one (moves that ease in and out, as people move);
 - for the clips with stalls, each stall found against the labelled one;
 - for the isometric clips, the hold-time error.
-Pose and the followed points run once per clip and model; the track is cached in ``benchmarks/out/tracks/``
+Both extraction paths are measured side by side: every frame posed (``--every-frame``) and the default fast
+path (ten poses a second, the heel and toes followed on every frame: ``vision.sampling``).
+Pose and the followed points run once per clip, model and path; the track is cached in ``benchmarks/out/tracks/``
 (keyed by the clip's, the model's and the point follower's content hashes), so re-running after a change to
 the analysis takes seconds.
 Run: ``make benchmark`` or ``python benchmarks/bench_accuracy.py [--model PATH ...]`` (needs ../shared).
@@ -34,18 +36,24 @@ SIGNALS = {"angle": "band-tempo", "heel lift": "heel-raise"}
 PHASES = ("concentric", "hold", "eccentric")
 
 
-def cached_track(clip: Path, model: Path):
+def cached_track(clip: Path, model: Path, every_frame: bool = True):
+    """The clip's track as ``calfcheck score`` extracts it: every frame posed, or (``every_frame`` False)
+    the default fast path (``vision.sampling``)."""
     from vision.outputs import file_sha256
     from vision.pipeline import FormChecker
     from vision.protocols import load_protocol
     from vision.records.landmarks import pack, unpack
+    from vision.sampling import FAST_POSE_INTERVAL_S
 
-    follower = file_sha256(ROOT / "vision" / "keypoint_flow.py")[:8]
-    key = f"{clip.stem}-{file_sha256(clip)[:12]}-{file_sha256(model)[:12]}-{follower}.npz"
+    used = ("keypoint_flow.py",) if every_frame else ("keypoint_flow.py", "sampling.py", "video.py")
+    code = "".join(file_sha256(ROOT / "vision" / f)[:6] for f in used)
+    sampling = "every" if every_frame else f"fast{FAST_POSE_INTERVAL_S:g}"
+    key = f"{clip.stem}-{file_sha256(clip)[:12]}-{file_sha256(model)[:12]}-{code}-{sampling}.npz"
     path = OUT / "tracks" / key
     if path.exists():
         return unpack(path.read_bytes())
-    track = FormChecker(load_protocol("band-tempo"), model_path=model).extract(clip).track
+    interval = 0.0 if every_frame else FAST_POSE_INTERVAL_S
+    track = FormChecker(load_protocol("band-tempo"), model_path=model, pose_interval_s=interval).extract(clip).track
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(pack(track))
     return track
@@ -89,14 +97,18 @@ def hold_error(track, labels: dict) -> float:
     return abs(session.scores[0].rep.hold.duration_s - expected)
 
 
-def measure(model: Path) -> dict:
-    result: dict = {"model": model.name, "clips": {}}
+PATHS = {"every frame": True, "fast": False}  # --every-frame, and the default (vision.sampling)
+
+
+def measure(model: Path, every_frame: bool) -> dict:
+    result: dict = {"model": model.name, "path": "every frame" if every_frame else "fast", "clips": {}}
     for signal, protocol in SIGNALS.items():
         all_errors: list[float] = []
         all_exact = True
         for name in TEMPO_CLIPS:
             labels = json.loads((REMIX / f"{name}.json").read_text())
-            exact, errors, stalls = tempo_errors(cached_track(REMIX / f"{name}.mp4", model), labels, protocol)
+            track = cached_track(REMIX / f"{name}.mp4", model, every_frame)
+            exact, errors, stalls = tempo_errors(track, labels, protocol)
             result["clips"].setdefault(name, {})[signal] = {
                 "count_exact": exact,
                 "mae_s": float(np.mean(errors)),
@@ -108,7 +120,10 @@ def measure(model: Path) -> dict:
             all_exact &= exact
         result[signal] = {"counts_exact": all_exact, "mae_s": float(np.mean(all_errors))}
     result["isometric_hold_error_s"] = {
-        name: hold_error(cached_track(REMIX / f"{name}.mp4", model), json.loads((REMIX / f"{name}.json").read_text()))
+        name: hold_error(
+            cached_track(REMIX / f"{name}.mp4", model, every_frame),
+            json.loads((REMIX / f"{name}.json").read_text()),
+        )
         for name in ISO_CLIPS
     }
     return result
@@ -122,29 +137,29 @@ def main(argv: list[str] | None = None) -> int:
         print(f"needs the remix clips in {REMIX}", file=sys.stderr)
         return 2
     models = args.model or sorted((ROOT / "models").glob("*.task"))
-    results = [measure(m) for m in models]
-    print("| model | signal | counts exact | phase MAE, steady clips |\n|---|---|---|---|")
+    results = [measure(m, every) for m in models for every in PATHS.values()]
+    print("| model | path | signal | counts exact | phase MAE, steady clips |\n|---|---|---|---|---|")
     for r in results:
         for signal in SIGNALS:
             exact = "yes" if r[signal]["counts_exact"] else "NO"
-            print(f"| {r['model']} | {signal} | {exact} | {r[signal]['mae_s']:.3f} s |")
-    print("\n| model | clip | " + " | ".join(f"{s}: MAE / largest" for s in SIGNALS) + " |")
-    print("|---|---|" + "---|" * len(SIGNALS))
+            print(f"| {r['model']} | {r['path']} | {signal} | {exact} | {r[signal]['mae_s']:.3f} s |")
+    print("\n| model | path | clip | " + " | ".join(f"{s}: MAE / largest" for s in SIGNALS) + " |")
+    print("|---|---|---|" + "---|" * len(SIGNALS))
     for r in results:
         for name in TEMPO_CLIPS:
             cells = [r["clips"][name][s] for s in SIGNALS]
             text = " | ".join(
                 f"{c['mae_s']:.3f} / {c['max_s']:.2f} s{'' if c['count_exact'] else ' (count wrong)'}" for c in cells
             )
-            print(f"| {r['model']} | {name} | {text} |")
+            print(f"| {r['model']} | {r['path']} | {name} | {text} |")
     for r in results:
         for name in TEMPO_CLIPS:
             for signal in SIGNALS:
                 for line in r["clips"][name][signal]["stalls"]:
-                    print(f"{r['model']} {name} {signal}: stall {line}")
+                    print(f"{r['model']} {r['path']} {name} {signal}: stall {line}")
     for r in results:
         holds = ", ".join(f"{k} {v:.2f} s" for k, v in r["isometric_hold_error_s"].items())
-        print(f"{r['model']}: isometric hold error {holds}")
+        print(f"{r['model']} {r['path']}: isometric hold error {holds}")
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "accuracy.json").write_text(json.dumps(results, indent=1))
     return 0

@@ -1,20 +1,28 @@
 """Pipeline speed and memory: the whole ``calfcheck score`` process against bare inference.
 
 Reports, for one clip:
-- wall time of a whole ``calfcheck score CLIP --json OUT`` process, against a separate "bare" process that
+- wall time of a whole ``calfcheck score CLIP --every-frame --json OUT`` process (the pose model on every
+  frame, as bare inference does), against a separate "bare" process that
   does nothing but decode the clip with PyAV (``to_ndarray(format="rgb24")``, made contiguous, as
   ``mp.Image`` needs) and call MediaPipe's ``detect_for_video`` with the same model, imports included. It
   imports nothing from ``vision``: the baseline is not our code. The two run alternately, several
   rounds; the best time of each counts. Both must find the athlete in the same share of frames (a bare
   loop that hands MediaPipe PyAV's padded rows finds nobody, and is fast for the wrong reason).
+- the real-time factor per core (the clip's duration over the wall time of a whole process held to one
+  core): ``calfcheck score`` as it runs by default (the fast path: ten poses a second, the heel and toes
+  followed on every frame, ``vision.sampling``) and with ``--every-frame``, alternately, best of each; the
+  fast path also on the clip looped to 120 s (start-up spread over more video). The accuracy of both paths
+  is ``bench_accuracy.py``'s.
 - peak memory (max RSS of a fresh ``calfcheck score`` process) for a 30 s and a 120 s clip.
-Targets: the whole process within 5 % of bare inference; memory does not grow with clip length.
+Targets: the whole process within 5 % of bare inference; at least 3x real time per core on the fast path;
+memory does not grow with clip length.
 Run: ``make benchmark`` (needs ../shared for the clip; falls back to the shipped sample).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -51,10 +59,32 @@ print(found / frames)
 """
 
 
-def timed(cmd: list[str]) -> tuple[float, str]:
+def timed(cmd: list[str], one_core: bool = False) -> tuple[float, str]:
+    """Wall time and stdout of ``cmd``; ``one_core``: the process (and its threads) held to one core."""
+    core = min(os.sched_getaffinity(0))
+    pin = (lambda: os.sched_setaffinity(0, {core})) if one_core else None
     started = time.perf_counter()
-    res = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True)
+    res = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True, preexec_fn=pin)
     return time.perf_counter() - started, res.stdout
+
+
+def score_cmd(path: Path, *options: str) -> list[str]:
+    return [sys.executable, "-m", "vision", "score", str(path), "--json", str(OUT / "score.json"), *options]
+
+
+def per_core_times(path: Path, rounds: int = ROUNDS) -> tuple[float, float]:
+    """Best wall time on one core of ``calfcheck score`` (fast path) and of ``--every-frame``, alternately."""
+    fast, every = [], []
+    for _ in range(rounds):
+        fast.append(timed(score_cmd(path), one_core=True)[0])
+        every.append(timed(score_cmd(path, "--every-frame"), one_core=True)[0])
+    return min(fast), min(every)
+
+
+def duration_s(path: Path) -> float:
+    with av.open(str(path)) as c:
+        times = [f.time for f in c.decode(video=0)]
+    return times[-1] - times[0] + (times[-1] - times[-2])
 
 
 def whole_process_times(path: Path) -> tuple[float, float]:
@@ -66,7 +96,7 @@ def whole_process_times(path: Path) -> tuple[float, float]:
     for _ in range(ROUNDS):
         seconds, out = timed([sys.executable, "-c", BARE, str(path), str(model)])
         bare.append(seconds)
-        score.append(timed([sys.executable, "-m", "vision", "score", str(path), "--json", str(report)])[0])
+        score.append(timed(score_cmd(path, "--every-frame"))[0])
         bare_coverage = float(out.strip().splitlines()[-1])
         score_coverage = json.loads(report.read_text())["quality"]["pose_coverage"]
         if abs(bare_coverage - score_coverage) > 0.01:
@@ -128,10 +158,13 @@ def main() -> None:
     bare_s, score_s = whole_process_times(CLIP)
     frames = frame_count(CLIP)
     overhead = (score_s / bare_s - 1) * 100
-    memory = {}
+    seconds_of_video = duration_s(CLIP)
+    fast_s, every_s = per_core_times(CLIP)
+    memory, loops = {}, {}
     for seconds in (30, 120):
-        clip = looped_clip(CLIP, seconds, OUT / f"loop_{seconds}s.mp4")
-        memory[seconds] = peak_rss_mb(clip)  # separate processes: each measured from a fresh start
+        loops[seconds] = looped_clip(CLIP, seconds, OUT / f"loop_{seconds}s.mp4")
+        memory[seconds] = peak_rss_mb(loops[seconds])  # separate processes: each measured from a fresh start
+    long_fast_s = timed(score_cmd(loops[120]), one_core=True)[0]
     result = {
         "date": time.strftime("%Y-%m-%d"),
         "clip": CLIP.name,
@@ -141,6 +174,12 @@ def main() -> None:
         "bare_fps": round(frames / bare_s, 1),
         "score_fps": round(frames / score_s, 1),
         "overhead_pct": round(overhead, 1),
+        "clip_s": round(seconds_of_video, 2),
+        "one_core_fast_s": round(fast_s, 2),
+        "one_core_every_frame_s": round(every_s, 2),
+        "realtime_per_core_fast": round(seconds_of_video / fast_s, 2),
+        "realtime_per_core_every_frame": round(seconds_of_video / every_s, 2),
+        "realtime_per_core_fast_120s": round(120 / long_fast_s, 2),
         "rounds": ROUNDS,
         "peak_rss_mb_30s": round(memory[30], 1),
         "peak_rss_mb_120s": round(memory[120], 1),
@@ -151,6 +190,12 @@ def main() -> None:
         f"| clip | bare process | calfcheck score | overhead | peak RSS 30 s | peak RSS 120 s |\n"
         f"|---|---|---|---|---|---|\n| {CLIP.name} ({frames} frames) | {bare_s:.2f} s | {score_s:.2f} s | "
         f"{overhead:+.1f} % (target ≤ 5 %) | {memory[30]:.0f} MB | {memory[120]:.0f} MB |"
+    )
+    print(
+        "\n| one core | every frame (--every-frame) | fast path (default) | fast path, 120 s clip |\n"
+        f"|---|---|---|---|\n| {CLIP.name} ({seconds_of_video:.1f} s) | {every_s:.2f} s = "
+        f"{seconds_of_video / every_s:.2f}x real time | {fast_s:.2f} s = {seconds_of_video / fast_s:.2f}x real time "
+        f"(target ≥ 3x) | {long_fast_s:.2f} s = {120 / long_fast_s:.2f}x real time |"
     )
 
 

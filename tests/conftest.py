@@ -35,14 +35,13 @@ def remix_labels(name: str) -> dict:
     return json.loads((REMIX / f"{name}.json").read_text())
 
 
-@pytest.fixture(scope="session")
-def extractions():
-    """Pose is the slow stage: extract each clip once per test session, then analyse it many ways."""
+def _extractor(pose_interval_s: float | None):
     from vision.pipeline import FormChecker
     from vision.protocols import load_protocol
 
     cache = {}
-    checker = FormChecker(load_protocol("band-tempo"))
+    options = {} if pose_interval_s is None else {"pose_interval_s": pose_interval_s}
+    checker = FormChecker(load_protocol("band-tempo"), **options)
 
     def get(path: Path):
         if path not in cache:
@@ -50,6 +49,19 @@ def extractions():
         return cache[path]
 
     return get
+
+
+@pytest.fixture(scope="session")
+def extractions():
+    """Pose is the slow stage: extract each clip once per test session (as ``calfcheck score`` does by
+    default: the fast path), then analyse it many ways."""
+    return _extractor(None)
+
+
+@pytest.fixture(scope="session")
+def every_frame_extractions():
+    """The same, with the pose model on every frame (``--every-frame``, the live page's way)."""
+    return _extractor(0.0)
 
 
 @pytest.fixture(scope="session")

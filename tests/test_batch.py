@@ -243,3 +243,15 @@ def test_bad_manifest_values_become_clear_error_rows(tmp_path, sample_video):
     rows = {r["athlete"]: r for r in read_csv(out / "summary.csv")}
     assert "unknown band colour 'purple'" in rows["cy"]["error"]
     assert "unknown leg 'middle'" in rows["dee"]["error"]
+
+
+def test_every_frame_is_a_different_scoring_so_resume_scores_again(tmp_path):
+    """``--every-frame`` poses every frame instead of ten a second: a result scored the other way does
+    not count as done."""
+    from vision.batch.jobs import collect_jobs
+
+    clip = str(REMIX / "tempo_123_x4.mp4")
+    fast = collect_jobs([clip], tmp_path, protocol="band-tempo")
+    every = collect_jobs([clip], tmp_path, protocol="band-tempo", every_frame=True)
+    assert [j.every_frame for j in fast + every] == [False, True]
+    assert fast[0].options_key() != every[0].options_key()

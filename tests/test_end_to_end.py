@@ -260,7 +260,7 @@ def test_no_real_clip_crashes(extractions, clip):
         assert len(analyse(extractions, REAL / clip, "heel-raise").scores) <= 5
 
 
-def test_live_coach_on_real_frames_counts_and_reports():
+def test_live_coach_on_real_frames_counts_and_reports(extractions, every_frame_extractions):
     """The live page's engine, fed the decoded frames of a clip one at a time (no browser)."""
     from vision.pipeline import LiveCoach
     from vision.report import session_to_dict
@@ -292,11 +292,25 @@ def test_live_coach_on_real_frames_counts_and_reports():
     report = session_to_dict(live)
     assert report["schema"] == "calfcheck.score/1" and report["summary"]["rep_count"] == 4
     assert report["summary"]["next_band"] == "red"
-    # When the set ends, the live report's phases are the offline scorer's on the same frames.
-    from vision.pipeline import FormChecker
-
-    offline = FormChecker(load_protocol("band-tempo"), band="red").run_video(REMIX / "tempo_123_x4.mp4")
-    assert len(live.scores) == len(offline.scores) == 4
+    # When the set ends, the live report's phases are the offline scorer's on the same frames (every frame
+    # posed, as live); the default fast path counts the same reps.
+    offline = analyse(every_frame_extractions, REMIX / "tempo_123_x4.mp4", "band-tempo", band="red")
+    fast = analyse(extractions, REMIX / "tempo_123_x4.mp4", "band-tempo")
+    assert len(live.scores) == len(offline.scores) == len(fast.scores) == 4
     for a, b in zip(live.scores, offline.scores):  # the same code on the same frames (two pose model instances
         # may differ in the last float bits, so the edges agree to a few milliseconds)
         np.testing.assert_allclose(edges_of(a.rep), edges_of(b.rep), atol=0.02)
+
+
+@pytest.mark.parametrize("clip", ["tempo_123_x4", "slow_return_126_x3"])
+@pytest.mark.parametrize("protocol", ["band-tempo", "heel-raise"])
+def test_the_fast_path_times_phases_as_posing_every_frame_does(extractions, every_frame_extractions, clip, protocol):
+    """``calfcheck score`` poses ten frames a second and follows the heel and toes on every frame
+    (vision.sampling): the counts are exact and the phases as accurate as with every frame posed."""
+    labels = remix_labels(clip)
+    fast = analyse(extractions, REMIX / f"{clip}.mp4", protocol)
+    every = analyse(every_frame_extractions, REMIX / f"{clip}.mp4", protocol)
+    assert len(fast.scores) == len(every.scores) == len(labels["reps"])
+    assert np.mean(duration_errors(fast, labels)) <= np.mean(duration_errors(every, labels)) + 0.02
+    for a, b in zip(fast.scores, every.scores):
+        np.testing.assert_allclose(edges_of(a.rep), edges_of(b.rep), atol=0.15)

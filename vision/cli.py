@@ -67,6 +67,12 @@ def _common(p: argparse.ArgumentParser, protocol_help: str) -> None:
     add_tempo_option(p)
     p.add_argument("--model", default=None, help="another MediaPipe PoseLandmarker .task bundle")
     p.add_argument("--leg", choices=LEG_OPTIONS, default="auto", help="auto picks the foot that moves most")
+    p.add_argument(
+        "--every-frame",
+        action="store_true",
+        help="run the pose model on every frame (slower; by default it sees ten frames a second and the heel "
+        "and toes are followed on every frame)",
+    )
 
 
 def _add_batch_parser(sub, protocol_help: str) -> None:
@@ -127,12 +133,14 @@ def build_parser() -> argparse.ArgumentParser:
 def _checker(args):
     from vision.pipeline import FormChecker
     from vision.protocols import load_protocol
+    from vision.sampling import FAST_POSE_INTERVAL_S
 
     return FormChecker(
         load_protocol(args.protocol),
         leg=leg_from_option(args.leg),
         band=getattr(args, "band", None),
         model_path=args.model,
+        pose_interval_s=0.0 if args.every_frame else FAST_POSE_INTERVAL_S,
     )
 
 
@@ -262,6 +270,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             leg=args.leg,
             band=args.band,
             model=args.model,
+            every_frame=args.every_frame,
             athlete=args.athlete,
             db=args.db,
             load_kg=args.load_kg,

@@ -1,6 +1,7 @@
 """Following the heel and the toes by their own pixels: the pose model places them, the pixels move them.
 
-Contract: ``KeypointFlow()`` is fed every frame of one stream in order, ``follow(image, t_s, landmarks)``,
+Contract: ``KeypointFlow()`` is fed every frame of one stream in order, ``follow(image, t_s, landmarks)``
+(an RGB or a grey image; only brightness is followed),
 and returns the heel and the toe of both legs as ``FOLLOWED_SHAPE`` (2, 2, 2) normalised image coordinates
 (legs in ``Leg`` order, then heel and toe), NaN where a point is not followed. One instance per stream, like
 the pose model. No I/O, no state shared between streams.
@@ -129,7 +130,7 @@ class KeypointFlow:
         it cannot be (no previous frame, no previous position, too few support points agreeing)."""
         carried = np.full(FOLLOWED_SHAPE, np.nan)
         prev = self._prev_image
-        if prev is None or prev.shape != image.shape:
+        if prev is None or prev.shape[:2] != image.shape[:2]:  # RGB or grey alike: only pixels' brightness is used
             return carried
         legs = [
             li

@@ -6,9 +6,11 @@ Contract:
 - ``extract(path)`` (video → ``Extraction`` with the ``PoseTrack``) and ``analyse(extraction)`` (landmarks
   → ``AnalysedSet``) are separate, so the app re-scores a clip under another protocol, leg or band without
   running pose again.
-- Every frame goes through the pose model and then ``vision.keypoint_flow``, which follows the legs'
-  knee, ankle, heel and toe by their own pixels; both land in the ``PoseTrack`` (landmarks and followed
-  points), so the signals can follow the heel however the clip is later re-scored.
+- Every frame goes through ``vision.keypoint_flow``, which follows the feet's heel and toe by their own
+  pixels; the pose model sees ten frames a second (``vision.sampling``; ``pose_interval_s=0``: every frame,
+  the CLI's ``--every-frame``), and the landmarks of the frames between are interpolated in time. Both land
+  in the ``PoseTrack`` (landmarks and followed points), so the signals can follow the heel however the clip
+  is later re-scored. The live page poses every frame.
 - ``LiveCoach(protocol, ...).process(frame) -> (annotated image, LiveState)`` runs pose on one camera
   frame, updates the live state (``vision.live``) and draws the overlay (``vision.annotate``);
   ``process_queued(frames)`` does that for a burst of frames, in order.
@@ -33,6 +35,7 @@ from vision.keypoint_flow import KeypointFlow
 from vision.live import LiveState, LiveTracker
 from vision.pose import MediaPipePose, PoseEstimator
 from vision.protocols import ExerciseProtocol
+from vision.sampling import FAST_POSE_INTERVAL_S, PoseSchedule, fill_between
 from vision.types import AnalysedSet, Frame, Leg, PoseTrack, RepScore, TrackBuilder, VideoInfo
 from vision.video import DecodeStats, iter_frames, probe
 
@@ -64,8 +67,10 @@ class FormChecker:
         model_path: str | os.PathLike | None = None,
         *,
         estimator_factory: EstimatorFactory | None = None,
+        pose_interval_s: float = FAST_POSE_INTERVAL_S,
     ) -> None:
         self.protocol = protocol
+        self.pose_interval_s = pose_interval_s
         self.leg = leg
         self.band = band
         self.model_path = model_path
@@ -81,17 +86,23 @@ class FormChecker:
         builder = TrackBuilder()
         estimator = self.make_estimator()
         follow = KeypointFlow()
+        schedule = PoseSchedule(self.pose_interval_s)
+        posed: list[bool] = []
+        landmarks = None
         try:
-            for frame in iter_frames(path, stats=stats):
-                pose_frame = estimator(frame)
-                builder.append(
-                    pose_frame.t_s, pose_frame.landmarks, follow(frame.image, frame.t_s, pose_frame.landmarks)
-                )
+            for frame in iter_frames(path, stats=stats, colour_when=schedule.due):
+                due = frame.image.ndim == 3  # the schedule asked for colour: the pose model sees this one
+                if due:
+                    landmarks = estimator(frame).landmarks
+                posed.append(due)
+                # Between poses the follower is placed by the last pose: its pull is far slower than that.
+                pixels = frame.luma if frame.luma is not None else frame.image
+                builder.append(frame.t_s, landmarks, follow(pixels, frame.t_s, landmarks))
                 if progress and expected and frame.index % 10 == 0:
                     progress(min(0.99, (frame.index + 1) / expected))
         finally:
             estimator.close()
-        track = builder.build(info.width, info.height)
+        track = fill_between(builder.build(info.width, info.height), np.array(posed, dtype=bool))
         if progress:
             progress(1.0)
         return Extraction(info, track, stats)

@@ -114,11 +114,18 @@ def leg_from_option(option: str) -> Leg | None:
 
 @dataclass(frozen=True)
 class Frame:
-    """One decoded, upright RGB image and the moment it was shown."""
+    """One decoded, upright image and the moment it was shown.
 
-    image: np.ndarray  # (H, W, 3) uint8 RGB
+    ``image`` is RGB, except where the decoder was told only brightness is needed (``vision.video``'s
+    ``colour_when``): then it is the grey (luma) plane. ``luma``, when the decoder gave it, is that plane on
+    every frame: one consistent brightness for following pixels from frame to frame (an RGB image turned
+    grey differs from the decoder's luma by a level or so, which pixel following reads as motion).
+    """
+
+    image: np.ndarray  # (H, W, 3) uint8 RGB, or (H, W) uint8 grey
     t_s: float
     index: int
+    luma: np.ndarray | None = None  # (H, W) uint8
 
 
 @dataclass(frozen=True)

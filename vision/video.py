@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 
 from vision.errors import VideoReadError
@@ -126,6 +127,27 @@ def _upright(image: np.ndarray, rotation_ccw: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(image, k=rotation_ccw // 90))
 
 
+# Studio-range luma (16-235, what most video stores) stretched to the full 0-255 that an RGB picture turned
+# grey has: pixel following keeps the same contrast, whichever way a frame was decoded.
+_STUDIO_TO_FULL = np.clip(np.round((np.arange(256) - 16) * 255 / 219), 0, 255).astype(np.uint8)
+_FULL_RANGE = 2  # FFmpeg's AVCOL_RANGE_JPEG
+
+
+def _luma(av_frame: av.VideoFrame, size: tuple[int, int]) -> np.ndarray:
+    """The frame's brightness at ``size``, full range: its Y plane as decoded where it has one (any YUV
+    format: no colour conversion, a fraction of the cost of RGB), else converted to grey."""
+    name = av_frame.format.name
+    if name.startswith(("yuv", "nv")):
+        plane = av_frame.planes[0]
+        rows = np.frombuffer(plane, np.uint8).reshape(plane.height, plane.line_size)[:, : plane.width]
+        if (plane.width, plane.height) == (av_frame.width, av_frame.height):
+            if size != (av_frame.width, av_frame.height):
+                rows = cv2.resize(rows, size, interpolation=cv2.INTER_AREA)
+            full = name.startswith("yuvj") or av_frame.color_range == _FULL_RANGE
+            return rows.copy() if full else cv2.LUT(rows, _STUDIO_TO_FULL)  # a copy: the decoder reuses buffers
+    return av_frame.to_ndarray(format="gray", width=size[0], height=size[1])
+
+
 def _scaled_size(width: int, height: int, max_side: int | None) -> tuple[int, int]:
     if not max_side or max(width, height) <= max_side:
         return width, height
@@ -221,8 +243,14 @@ def iter_frames(
     *,
     max_side: int | None = DEFAULT_MAX_SIDE,
     stats: DecodeStats | None = None,
+    colour_when: Callable[[float], bool] | None = None,
 ) -> Iterator[Frame]:
-    """Yield upright RGB frames with container timestamps, one at a time."""
+    """Yield upright RGB frames with container timestamps, one at a time.
+
+    ``colour_when``, if given, is asked once per frame, in order, with its timestamp: where it says False
+    the frame's image is only its grey (luma) plane, (H, W), which is what following pixels needs and
+    costs a fraction of the conversion to RGB (``vision.sampling``: frames the pose model does not see),
+    and every frame carries its ``luma`` (``Frame``)."""
     stats = stats if stats is not None else DecodeStats()
     with _open(path) as container:
         stream = container.streams.video[0]
@@ -247,8 +275,17 @@ def iter_frames(
                     stats.dropped_duplicate_timestamps += 1
                     continue
                 last_t = t
-                image = av_frame.to_ndarray(format="rgb24", width=size[0], height=size[1])
-                yield Frame(image=_upright(image, rotation), t_s=float(t), index=stats.frames)
+                if colour_when is None:
+                    image = _upright(av_frame.to_ndarray(format="rgb24", width=size[0], height=size[1]), rotation)
+                    yield Frame(image=image, t_s=float(t), index=stats.frames)
+                else:
+                    luma = _upright(_luma(av_frame, size), rotation)
+                    image = (
+                        _upright(av_frame.to_ndarray(format="rgb24", width=size[0], height=size[1]), rotation)
+                        if colour_when(float(t))
+                        else luma
+                    )
+                    yield Frame(image=image, t_s=float(t), index=stats.frames, luma=luma)
                 stats.frames += 1
         except av.error.FFmpegError:
             stats.damaged = True

@@ -64,6 +64,7 @@ def run_batch(
     athlete: str | None = None,
     db: str | None = None,
     load_kg: float | None = None,
+    every_frame: bool = False,
 ) -> BatchResult:
     """Score every clip and write ``out``; clips with an athlete are also saved to that athlete's record."""
     try:
@@ -80,7 +81,7 @@ def run_batch(
     notes: list[str] = []
     jobs = collect_jobs(
         inputs, out, protocol=protocol, leg=leg, band=band, model=model, warnings=notes, athlete=athlete,
-        load_kg=load_kg,
+        load_kg=load_kg, every_frame=every_frame,
     )  # fmt: skip
     if not jobs:
         raise UsageError("no video files found in the inputs")

@@ -53,11 +53,13 @@ class ClipJob:
     day: str | None = None  # ISO date of the training, when the manifest says
     keep_landmarks: bool = False  # the result carries the landmarks, for saving to the athlete's record
     load_kg: float | None = None  # heel raises: kg held or worn, saved with the set (not a scoring option)
+    every_frame: bool = False  # pose on every frame (--every-frame), not ten a second (vision.sampling)
 
     def options_key(self) -> str:
         """The options this clip is scored with, as asked (``--resume`` compares it); the athlete's record
         has its own key, of what the options resolved to (``vision.records.set_key``)."""
-        return f"{self.protocol}|{self.leg}|{self.band or ''}|{self.model or ''}"
+        key = f"{self.protocol}|{self.leg}|{self.band or ''}|{self.model or ''}"
+        return key + "|every-frame" if self.every_frame else key
 
 
 def _clips_under(folder: Path) -> list[Path]:
@@ -225,6 +227,7 @@ def collect_jobs(
     warnings: list[str] | None = None,
     athlete: str | None = None,
     load_kg: float | None = None,
+    every_frame: bool = False,
 ) -> list[ClipJob]:
     """The batch's jobs; ``warnings`` (if given) receives sentences about inputs read with a fallback.
 
@@ -254,6 +257,7 @@ def collect_jobs(
                 e["day"],
                 bool(who),
                 e["load_kg"],
+                every_frame,
             )  # fmt: skip
         )
     return jobs

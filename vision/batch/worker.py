@@ -30,6 +30,7 @@ def score_clip(job: ClipJob) -> dict:
     from vision.pipeline import FormChecker  # imported in the worker: the driver never loads the model
     from vision.protocols import load_protocol
     from vision.report import session_to_dict
+    from vision.sampling import FAST_POSE_INTERVAL_S
 
     started = time.perf_counter()
     base = {
@@ -50,7 +51,8 @@ def score_clip(job: ClipJob) -> dict:
             leg = leg_from_option(job.leg)
         except ValueError as exc:
             raise CalfcheckError(str(exc)) from None
-        checker = FormChecker(load_protocol(job.protocol), leg, job.band, job.model)
+        interval = 0.0 if job.every_frame else FAST_POSE_INTERVAL_S
+        checker = FormChecker(load_protocol(job.protocol), leg, job.band, job.model, pose_interval_s=interval)
         session = checker.run_video(job.path)
         result = {**base, **session_to_dict(session), "status": "ok", "frames": len(session.track)}
         if job.keep_landmarks:  # for the athlete's record; the driver takes it out before writing the JSON
