@@ -67,10 +67,9 @@ def _limits() -> SessionLimits:
 
 def _records() -> Records:
     from app_pages.records import shared_records
-    from vision.store.app_role import bypasses_row_security
 
     records = shared_records()
-    if bypasses_row_security(records.store.engine):
+    if records.row_security_bypassed:
         st.error(
             "This clinic server connects to PostgreSQL as the tables' owner, so row-level security would not hold."
             " Connect as the app's own role (calfcheck user grant-app-role)."
@@ -89,7 +88,7 @@ def _login_page() -> None:
 
 def _log_out_control(actor: Actor) -> None:
     with st.sidebar:
-        st.caption(plain(f"Logged in as {actor.email} ({actor.role.value})"))
+        st.text(f"Logged in as {actor.email} ({actor.role.value})")  # text: an address is never made a link
         if st.button("Log out", key="calfcheck-logout"):
             st.session_state.pop(_ACTOR, None)
             st.session_state.pop(_LOGIN, None)

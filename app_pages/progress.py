@@ -24,7 +24,10 @@ header("Progress", "An athlete's course over the weeks: the band ladder, each se
 records = open_records()
 name = athlete_picker(records, "progress", allow_new=False)
 if name is None:
-    st.caption("Save a set from the Live coaching or Clip review page, or add athletes with `calfcheck athlete add`.")
+    if not records.athletes():  # (a clinic's therapist with athletes has not chosen one yet: the picker says so)
+        st.caption(
+            "Save a set from the Live coaching or Clip review page, or add athletes with `calfcheck athlete add`."
+        )
     st.stop()
 st.session_state["athlete"] = name
 if records.actor.role is Role.ATHLETE:  # their own record, no picker: say whose it is

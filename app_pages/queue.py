@@ -67,7 +67,9 @@ except CalfcheckError as exc:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def overlay_video(session_id: int, set_number: int, set_id: int) -> bytes:
+def overlay_video(session_id: int, set_number: int, set_id: int, viewer: str) -> bytes:
+    """``viewer`` (the actor's key) is part of the cache's key: the cache is the server's, and one person's
+    overlay is never handed to another by its ids alone."""
     session = records.stored_set(session_id, set_number)
     with tempfile.TemporaryDirectory(prefix="calfcheck-review-") as tmp:
         out = Path(tmp) / "overlay.mp4"
@@ -87,7 +89,8 @@ if session is not None:
     with left:
         with st.spinner("Drawing the overlay…"):
             try:
-                st.video(overlay_video(session_info.id, stored.number, stored.id), format="video/mp4")
+                overlay = overlay_video(session_info.id, stored.number, stored.id, records.actor.key)
+                st.video(overlay, format="video/mp4")
             except CalfcheckError as exc:
                 st.error(plain(f"The overlay could not be drawn: {exc}"))
         if not stored.has_video:

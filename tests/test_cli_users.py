@@ -55,5 +55,6 @@ def test_users_are_added_listed_and_removed_and_an_athlete_is_linked_to_record_a
 
 def test_grant_app_role_is_for_postgresql_only(tmp_path):
     db = f"sqlite:///{tmp_path / 'clinic.db'}"
+    assert calfcheck("athlete", "add", "Ana", "--db", db).returncode == 0
     done = calfcheck("user", "grant-app-role", "calfcheck_app", "--db", db)
     assert done.returncode == 1 and "only a PostgreSQL database has roles" in done.stderr

@@ -203,8 +203,8 @@ def test_the_audit_log_says_who_did_what_never_what_a_note_says(clinic):
 
 @pytest.fixture
 def pg_clinic(postgres_server) -> tuple[Clinic, str]:
-    """A clinic on PostgreSQL and the URL of the app's own role (no table is its own)."""
-    from vision.store.app_role import grant_app_role
+    """A clinic on PostgreSQL and the URL of the app's own role (no table is its own), granted by the CLI."""
+    from tests.test_cli import calfcheck
 
     url = postgres_server.new_database()
     clinic = make_clinic(url)
@@ -213,7 +213,8 @@ def pg_clinic(postgres_server) -> tuple[Clinic, str]:
         if conn.scalar(text("SELECT 1 FROM pg_roles WHERE rolname = 'calfcheck_app'")) is None:
             conn.execute(text("CREATE ROLE calfcheck_app LOGIN"))
     owner.dispose()
-    grant_app_role(url, "calfcheck_app")
+    granted = calfcheck("user", "grant-app-role", "calfcheck_app", "--db", url)
+    assert granted.returncode == 0, granted.stderr
     return clinic, url.replace("//calfcheck@", "//calfcheck_app@")
 
 
@@ -290,15 +291,13 @@ def test_as_the_app_role_with_a1_set_every_table_holds_only_a1s_rows(pg_clinic):
 
 def test_the_records_service_works_through_the_policies_as_the_app_role(pg_clinic):
     """The same rules, held twice: everything each person may do still works when the database enforces them."""
-    from vision.store.app_role import bypasses_row_security
-
     clinic, app_url = pg_clinic
     app = Clinic(app_url, clinic.ana, clinic.bo, clinic.ana_session, clinic.bo_session, clinic.bo_set)
     with Records.open(app_url) as anonymous:
-        assert bypasses_row_security(anonymous.store.engine) is False
+        assert anonymous.row_security_bypassed is False
         assert anonymous.store.athletes() == []  # the store itself, no user set: nothing
     with Records.open(clinic.url) as owner:
-        assert bypasses_row_security(owner.store.engine) is True
+        assert owner.row_security_bypassed is True
     with app.records("a1") as a1:
         assert [a.name for a in a1.athletes()] == ["Ana"]
         assert a1.store.athletes() == a1.athletes()  # the database itself shows A1 nothing more

@@ -60,14 +60,11 @@ def cmd_user(args: argparse.Namespace) -> int:
     from vision.records import Records, StoreError
 
     console = Console(highlight=False)
-    if args.verb == "grant-app-role":
-        from vision.store.app_role import grant_app_role
-
-        grant_app_role(args.db, args.role)
-        console.print(f"granted {args.role} the app's access; the policies decide which rows", markup=False)
-        return 0
     with Records.open(args.db, create=args.verb == "add") as records:
-        if args.verb == "add":
+        if args.verb == "grant-app-role":
+            records.grant_app_role(args.role)
+            console.print(f"granted {args.role} the app's access; the policies decide which rows", markup=False)
+        elif args.verb == "add":
             if args.role == "athlete" and not args.athlete:
                 raise StoreError("an athlete's login is linked to their athlete record: add --athlete NAME")
             if args.role != "athlete" and (args.athlete or args.therapist):

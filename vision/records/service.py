@@ -385,6 +385,21 @@ class Records:
         require(self.actor, Action.READ_AUDIT)
         return self.store.audit_log(self._scope() if self.actor.role is Role.THERAPIST else None, limit)
 
+    def grant_app_role(self, role: str) -> None:
+        """PostgreSQL: grant the app's own database role what a clinic server's app needs (``store.app_role``)."""
+        from vision.store.app_role import grant_app_role
+
+        require(self.actor, Action.MANAGE_USERS)
+        grant_app_role(self.store.url, role)
+
+    @property
+    def row_security_bypassed(self) -> bool:
+        """True when the database would not hold this connection to the row-level security policies (it owns
+        the tables, or is a superuser): a clinic server's app must not run so."""
+        from vision.store.app_role import bypasses_row_security
+
+        return bypasses_row_security(self.store.engine)
+
     def login(self, issuer: str, subject: str, email: str | None, name: str = "") -> Actor | None:
         """The actor a verified login is: the user keyed by issuer and subject, or the invitation sent to
         ``email`` (the caller passes it only when the identity provider verified it), claimed now. None: nobody
