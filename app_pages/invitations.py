@@ -16,19 +16,21 @@ records = open_records()
 done = st.session_state.pop("invite-done", None)
 if done:
     st.success(plain(done))
-with st.form("invite", clear_on_submit=True):
-    email = st.text_input("Athlete's email", max_chars=254, placeholder="name@example.org")
-    name = athlete_picker(records, "invite")
-    if st.form_submit_button("Invite", type="primary"):
-        try:
-            if not name or name == NEW_ATHLETE:
-                raise CalfcheckError("choose the athlete's record, or type a new athlete's name")
-            records.invite(email, "athlete", athlete=name)
-        except CalfcheckError as exc:
-            st.error(plain(f"Not invited: {exc}."))
-        else:
-            st.session_state["invite-done"] = f"Invited {email.strip().lower()} as {name}."
-            st.rerun()
+# No form: choosing "New athlete…" must show the name box at once (a form would hold it back until submitted).
+email = st.text_input("Athlete's email", max_chars=254, placeholder="name@example.org", key="invite-email")
+name = athlete_picker(records, "invite")
+if st.button("Invite", type="primary"):
+    try:
+        if not name or name == NEW_ATHLETE:
+            raise CalfcheckError("choose the athlete's record, or type a new athlete's name")
+        records.invite(email, "athlete", athlete=name)
+    except CalfcheckError as exc:
+        st.error(plain(f"Not invited: {exc}."))
+    else:
+        st.session_state["invite-done"] = f"Invited {email.strip().lower()} as {name}."
+        for key in ("invite-email", "invite-athlete", "invite-new-athlete"):  # a fresh, empty invitation
+            st.session_state.pop(key, None)
+        st.rerun()
 
 st.subheader("Your athletes")
 athletes = records.athletes()

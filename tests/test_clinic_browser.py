@@ -19,6 +19,7 @@ from datetime import date
 
 import pytest
 
+from app_pages.records import NEW_ATHLETE
 from tests.streamlit_app import free_port, start_app, wait_until_settled
 from tests.synthetic import band_session
 from tests.test_browser import CHROMIUM
@@ -38,6 +39,7 @@ PEOPLE = {
     "t2": ("t2@clinic.test", "Theo Two"),
     "a1": ("a1@clinic.test", "Ana Q"),
     "stranger": ("stranger@clinic.test", "Stranger"),
+    "cy": ("cy@clinic.test", "Cy N"),  # invited by T1 from the app, during the test
 }
 
 
@@ -105,6 +107,13 @@ def browser():
         )
         yield chromium
         chromium.close()
+
+
+def choose(page, label: str, option: str) -> None:
+    box = page.get_by_role("combobox", name=label)
+    box.click()
+    box.fill(option)
+    page.keyboard.press("Enter")
 
 
 class Person:
@@ -207,13 +216,29 @@ def test_therapist_t1_sees_his_care_team_only(clinic, browser, artifacts):
                         ("audit", "Audit log"), ("users", "Review queue"), ("live", "Review queue")):  # fmt: skip
         text = t1.open(path, until)
         assert "Zebrowski" not in text and BO_NOTE not in text, path
-    text = t1.open("progress")
+    text = t1.open("progress", until="An athlete's course over the weeks")
+    t1.page.get_by_role("combobox", name="Athlete").wait_for(timeout=60_000)
+    assert "Quintero" not in t1.page.inner_text("body")  # nothing preselected: the therapist chooses
+    assert "Sessions" not in t1.page.inner_text("body")
     picker = t1.page.get_by_role("combobox", name="Athlete")
     picker.click()
     options = t1.page.get_by_role("option").all_inner_texts()
-    assert options == [ANA]  # and nothing preselected: the therapist chooses
+    assert options == [ANA]
     t1.page.keyboard.press("Escape")
+    # T1 invites a new athlete from the app; at her first login she is linked to that record and nothing else.
+    t1.open("invitations", until="Your athletes")
+    t1.page.get_by_label("Athlete's email").fill("CY@clinic.test")
+    choose(t1.page, "Athlete", NEW_ATHLETE)
+    t1.page.get_by_label("New athlete's name").fill("Cy Newcomer")
+    t1.page.get_by_role("button", name="Invite").click()
+    t1.page.get_by_text("Invited cy@clinic.test as Cy Newcomer.").wait_for(timeout=60_000)
     t1.close()
+    cy = Person(browser, base, artifacts)
+    cy.log_in("cy")
+    text = cy.open("progress", until="Cy Newcomer")
+    assert "has no prescription and no saved session yet" in text
+    assert "Quintero" not in text and "Zebrowski" not in text
+    cy.close()
 
 
 def test_someone_uninvited_sees_one_sentence(clinic, browser, artifacts):
