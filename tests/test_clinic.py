@@ -145,6 +145,7 @@ def test_a_login_claims_its_invitation_once_and_nobody_else_gets_in(clinic):
     with Records.open(clinic.url) as records:
         assert records.login(ISSUER, "sub-stranger", "stranger@clinic.test") is None  # uninvited
         assert records.login(ISSUER, "sub-nomail", None) is None  # no verified email: no invitation matched
+        assert records.login(ISSUER, "sub-odd", "not an address") is None
         first = records.login(ISSUER, "sub-a1", "A1@Clinic.test")  # the same address, any case
         assert first is not None and first.role == "athlete"
         # Keyed by issuer and subject from now on: a changed email is still the same person...

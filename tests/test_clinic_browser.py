@@ -39,6 +39,7 @@ PEOPLE = {
     "t2": ("t2@clinic.test", "Theo Two"),
     "a1": ("a1@clinic.test", "Ana Q"),
     "stranger": ("stranger@clinic.test", "Stranger"),
+    "a2": ("a2@clinic.test", "Bo Z"),
     "cy": ("cy@clinic.test", "Cy N"),  # invited by T1 from the app, during the test
 }
 
@@ -241,6 +242,18 @@ def test_therapist_t1_sees_his_care_team_only(clinic, browser, artifacts):
     cy.close()
 
 
+def test_athlete_a2_sees_only_his_own_record(clinic, browser, artifacts):
+    base, _db, _folder = clinic
+    a2 = Person(browser, base, artifacts)
+    a2.log_in("a2")
+    text = a2.open("progress", until=BO)
+    assert "Quintero" not in text and XSS_NOTE not in text
+    assert BO_NOTE not in text  # his therapist's note was not shared with him
+    for path in ("live", "review", "queue"):
+        assert "Quintero" not in a2.open(path), path
+    a2.close()
+
+
 def test_someone_uninvited_sees_one_sentence(clinic, browser, artifacts):
     base, _db, _folder = clinic
     stranger = Person(browser, base, artifacts)
@@ -259,6 +272,9 @@ def test_an_idle_login_must_log_in_again(clinic, browser, artifacts, idp):
     t2 = Person(browser, base, artifacts)
     t2.log_in("t2")
     assert BO in t2.open("", until="Mark reviewed")
+    for path, until in (("progress", "Athlete"), ("invitations", "Your athletes"), ("audit", "Audit log")):
+        assert "Quintero" not in t2.open(path, until), path  # T2 never sees T1's athlete
+    t2.open("", until="Mark reviewed")
     time.sleep(IDLE_MINUTES * 60 + 15)  # idle past the timeout (the page checks every few seconds)
     # Logged out where it stood: on to the provider's end-of-session page, nothing of Bo left on screen.
     t2.page.wait_for_url(re.compile(re.escape(idp) + r"/oauth2/end_session.*"), timeout=60_000)

@@ -117,12 +117,16 @@ class PeopleTables(Transactions):
     def login(self, issuer: str, subject: str, email: str | None, name: str = "") -> UserInfo | None:
         """The user this login is: keyed by issuer and subject, or the invitation to ``email`` (verified by the
         caller), claimed now; None for someone nobody invited."""
-        context = {"issuer": issuer, "subject": subject, "email": email_key(email) if email else ""}
+        try:
+            matched = email_key(email) if email else ""
+        except StoreError:  # a provider's odd address matches no invitation
+            matched = ""
+        context = {"issuer": issuer, "subject": subject, "email": matched}
 
         def claim(s: OrmSession) -> UserInfo | None:
             now = datetime.now(UTC)
             found = s.scalars(select(UserRow).where(UserRow.issuer == issuer, UserRow.subject == subject)).first()
-            if found is None and email:
+            if found is None and matched:
                 invited = select(UserRow).where(UserRow.issuer.is_(None), UserRow.email == context["email"])
                 found = s.scalars(invited).first()
             if found is None:
