@@ -54,10 +54,16 @@ def idp():
         yield f"http://127.0.0.1:{server.server_port}"
 
 
-@pytest.fixture(scope="module")
-def clinic(tmp_path_factory, idp):
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def clinic(request, tmp_path_factory, idp):
+    """The clinic's records, then the app serving them: on SQLite, and on PostgreSQL as the app's own role (the
+    row-level security policies hold every page to the logged-in user's rows)."""
     folder = tmp_path_factory.mktemp("clinic-app")
-    db = f"sqlite:///{folder / 'calfcheck.db'}"
+    if request.param == "sqlite":
+        db = app_db = f"sqlite:///{folder / 'calfcheck.db'}"
+    else:
+        db = request.getfixturevalue("postgres_server").new_database()
+        app_db = db.replace("//calfcheck@", "//calfcheck_app@")
     with Records.open(db) as server:  # the server's CLI: the administrator
         ana, bo = server.add_athlete(ANA).id, server.add_athlete(BO).id
         server.invite("t1@clinic.test", "therapist")
@@ -71,6 +77,12 @@ def clinic(tmp_path_factory, idp):
             saved[athlete_id] = server.save_set(athlete_id, item, source="upload", day=DAY).saved
         server.add_note(saved[ana].session_id, XSS_NOTE, shared=True)
         server.add_note(saved[bo].session_id, BO_NOTE)
+        if request.param == "postgresql":
+            engine = server.store.engine
+            with engine.begin() as conn:
+                if conn.exec_driver_sql("SELECT 1 FROM pg_roles WHERE rolname = 'calfcheck_app'").first() is None:
+                    conn.exec_driver_sql("CREATE ROLE calfcheck_app LOGIN")
+            server.grant_app_role("calfcheck_app")
     port = free_port()
     secrets = folder / "secrets.toml"
     secrets.write_text(
@@ -85,7 +97,7 @@ server_metadata_url = "{idp}/.well-known/openid-configuration"
 idle_timeout_minutes = {IDLE_MINUTES}
 """
     )
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "CALFCHECK_DB": db, "XDG_DATA_HOME": str(folder / "data")}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "CALFCHECK_DB": app_db, "XDG_DATA_HOME": str(folder / "data")}
     args = ("--server.headless", "true", "--secrets.files", str(secrets))
     try:
         proc = start_app(port, folder / "streamlit.log", *args, env=env)
@@ -182,7 +194,7 @@ def test_athlete_a1_sees_only_her_own_record_everywhere(clinic, browser, artifac
     for path in ("live", "review", "progress"):
         text = a1.open(path)
         assert "Zebrowski" not in text and BO_NOTE not in text, path
-    text = a1.open("progress")
+    text = a1.open("progress", until="Notes from your therapist")
     assert ANA in text
     # The therapist's shared note is there, as the characters typed: no image, no link, no bold.
     assert XSS_NOTE in text
