@@ -124,13 +124,16 @@ class Records:
             raise StoreError(f"there is no session {session_id}")
         return athlete_id
 
-    def _check_set(self, set_id: int, action: Action) -> int:
+    def _check_set(self, set_id: int, action: Action) -> int | None:
         athlete_id = self.store.set_athlete(set_id)
+        if athlete_id is None and not limited(self.actor):
+            require(self.actor, action)
+            return None  # the local user asking for a set that is not there: None, as it always was
         if not self._athlete_allowed(athlete_id, action):
             raise StoreError(f"there is no set {set_id}")
         return athlete_id
 
-    def _viewed(self, athlete_id: int, detail: str) -> None:
+    def _viewed(self, athlete_id: int | None, detail: str) -> None:
         """A logged-in user's view of a record goes to the audit log (the local user's own machine keeps none:
         its database may even be read-only)."""
         if limited(self.actor):
