@@ -65,11 +65,16 @@ def _limits() -> SessionLimits:
         st.stop()
 
 
+@st.cache_resource(show_spinner=False)
+def _row_security_bypassed(_records: Records, where: str) -> bool:
+    return _records.row_security_bypassed  # asked of the database once per server, not on every run
+
+
 def _records() -> Records:
     from app_pages.records import shared_records
 
     records = shared_records()
-    if records.row_security_bypassed:
+    if _row_security_bypassed(records, records.where):
         st.error(
             "This clinic server connects to PostgreSQL as the tables' owner, so row-level security would not hold."
             " Connect as the app's own role (calfcheck user grant-app-role)."
