@@ -83,6 +83,14 @@ def clinic(request, tmp_path_factory, idp):
                 if conn.exec_driver_sql("SELECT 1 FROM pg_roles WHERE rolname = 'calfcheck_app'").first() is None:
                     conn.exec_driver_sql("CREATE ROLE calfcheck_app LOGIN")
             server.grant_app_role("calfcheck_app")
+    proc, url = serve(folder, idp, app_db)
+    yield url, db, folder
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def serve(folder, idp: str, db: str):
+    """The app on a free port with the test provider in its ``[auth]`` secrets, serving ``db``."""
     port = free_port()
     secrets = folder / "secrets.toml"
     secrets.write_text(
@@ -97,15 +105,12 @@ server_metadata_url = "{idp}/.well-known/openid-configuration"
 idle_timeout_minutes = {IDLE_MINUTES}
 """
     )
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "CALFCHECK_DB": app_db, "XDG_DATA_HOME": str(folder / "data")}
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "CALFCHECK_DB": db, "XDG_DATA_HOME": str(folder / "data")}
     args = ("--server.headless", "true", "--secrets.files", str(secrets))
     try:
-        proc = start_app(port, folder / "streamlit.log", *args, env=env)
+        return start_app(port, folder / "streamlit.log", *args, env=env), f"http://127.0.0.1:{port}"
     except RuntimeError as exc:
         pytest.fail(str(exc))
-    yield f"http://127.0.0.1:{port}", db, folder
-    proc.terminate()
-    proc.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")
@@ -295,3 +300,21 @@ def test_an_idle_login_must_log_in_again(clinic, browser, artifacts, idp):
     assert "Log in" in t2.open("", until="Log in") and "Zebrowski" not in t2.page.inner_text("body")
     t2.shot("after-idle")
     t2.close()
+
+
+def test_a_clinic_server_connected_as_the_tables_owner_refuses_to_serve(postgres_server, idp, tmp_path, browser):
+    """As the owner, row-level security would not hold: the app says so and shows no record."""
+    db = postgres_server.new_database()
+    with Records.open(db) as server:
+        server.add_athlete(ANA)
+        server.invite("t1@clinic.test", "therapist")
+    proc, base = serve(tmp_path, idp, db)
+    try:
+        t1 = Person(browser, base, tmp_path)
+        t1.log_in("t1")
+        text = t1.open("", until="row-level security would not hold")
+        assert "Quintero" not in text and "Review queue" not in text
+        t1.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
