@@ -13,7 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from app_pages.charts import signal_figure
-from app_pages.clinic import user_folder
+from app_pages.clinic import current_actor, user_folder
 from app_pages.plain import plain
 from app_pages.records import save_panel
 from app_pages.rep_view import show_rep_table
@@ -22,7 +22,7 @@ from app_pages.uploads import DEFAULT_ROOT, StoredClip, UploadStore
 from vision import report
 from vision.errors import CalfcheckError
 from vision.pipeline import FormChecker
-from vision.records import SetToSave
+from vision.records import Role, SetToSave
 from vision.render import render_annotated
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +59,9 @@ def annotated_video(clip: StoredClip, session, p: Prescription) -> bytes:
     return cache[key]
 
 
-header("Clip review", "Upload a recorded set and see every rep's push, hold and return against the prescription.")
+# An athlete on a clinic server knows this page as "Upload a set" (their menu's name for it).
+title = "Upload a set" if current_actor().role is Role.ATHLETE else "Clip review"
+header(title, "Upload a recorded set and see every rep's push, hold and return against the prescription.")
 prescription = prescription_picker("review")
 limit_mb = st.get_option("server.maxUploadSize")
 st.caption(

@@ -196,8 +196,8 @@ def test_athlete_a1_sees_only_her_own_record_everywhere(clinic, browser, artifac
     a1.log_in("a1")
     assert a1.menu() == ["Live coaching", "Upload a set", "My progress"]
     a1.shot("athlete-menu")
-    for path in ("live", "review", "progress"):
-        text = a1.open(path)
+    for path, until in (("live", "Live coaching"), ("review", "Upload a recorded set"), ("progress", ANA)):
+        text = a1.open(path, until)
         assert "Zebrowski" not in text and BO_NOTE not in text, path
     text = a1.open("progress", until="Notes from your therapist")
     assert ANA in text
