@@ -27,7 +27,7 @@ from vision.pipeline import LiveCoach, recent_in_queue
 from vision.scoring import describe_rep
 from vision.types import Frame
 
-DRAFTS = DraftStore()
+DRAFTS = DraftStore.for_user()  # the logged-in user's own (on a clinic server)
 PHASE_CSS = {phase.name: "#{:02x}{:02x}{:02x}".format(*rgb) for phase, rgb in PHASE_COLOURS.items()}
 
 

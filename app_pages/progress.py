@@ -17,16 +17,21 @@ from app_pages.ui import header
 from vision.errors import CalfcheckError
 from vision.pdf_report import course_pdf
 from vision.progression import Step, describe_step
-from vision.records import advice_line
+from vision.records import Role, advice_line
 from vision.records.course import HISTORY_COLUMNS, history_rows
 
 header("Progress", "An athlete's course over the weeks: the band ladder, each session, and what to do next time.")
 records = open_records()
 name = athlete_picker(records, "progress", allow_new=False)
 if name is None:
-    st.caption("Save a set from the Live coaching or Clip review page, or add athletes with `calfcheck athlete add`.")
+    if not records.athletes():  # (a clinic's therapist with athletes has not chosen one yet: the picker says so)
+        st.caption(
+            "Save a set from the Live coaching or Clip review page, or add athletes with `calfcheck athlete add`."
+        )
     st.stop()
 st.session_state["athlete"] = name
+if records.actor.role is Role.ATHLETE:  # their own record, no picker: say whose it is
+    st.subheader(plain(name))
 try:
     course = records.course(records.athlete(name).id)
 except CalfcheckError as exc:
@@ -90,6 +95,14 @@ if cmp.left.day and cmp.right.day:
             ]
         ).set_index("")
     )
+
+if records.actor.role is Role.ATHLETE:  # on a clinic server: only the notes their therapists shared with them
+    shared = sorted((n for leg in course.legs.values() for s in leg.sessions for n in s.notes),
+                    key=lambda n: n.written_at)  # fmt: skip
+    if shared:
+        st.subheader("Notes from your therapist")
+        for n in shared[-10:]:
+            st.text(f"{n.written_at.astimezone():%d %b %Y}, {n.author}: {n.text}")  # typed by people: never Markdown
 
 st.subheader("Sessions")
 rows = history_rows(course)

@@ -21,7 +21,7 @@ from vision.errors import CalfcheckError
 from vision.programme import band_ladder
 from vision.progression import Step
 from vision.protocols import TEMPO_MARK, builtin_protocols
-from vision.records import advice_line
+from vision.records import LOCAL_USER, advice_line
 from vision.records.service import MAX_LOAD_KG
 from vision.render import render_annotated, render_landmarks
 
@@ -67,7 +67,9 @@ except CalfcheckError as exc:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def overlay_video(session_id: int, set_number: int, set_id: int) -> bytes:
+def overlay_video(session_id: int, set_number: int, set_id: int, viewer: str) -> bytes:
+    """``viewer`` (the actor's key) is part of the cache's key: the cache is the server's, and one person's
+    overlay is never handed to another by its ids alone."""
     session = records.stored_set(session_id, set_number)
     with tempfile.TemporaryDirectory(prefix="calfcheck-review-") as tmp:
         out = Path(tmp) / "overlay.mp4"
@@ -87,7 +89,8 @@ if session is not None:
     with left:
         with st.spinner("Drawing the overlay…"):
             try:
-                st.video(overlay_video(session_info.id, stored.number, stored.id), format="video/mp4")
+                overlay = overlay_video(session_info.id, stored.number, stored.id, records.actor.key)
+                st.video(overlay, format="video/mp4")
             except CalfcheckError as exc:
                 st.error(plain(f"The overlay could not be drawn: {exc}"))
         if not stored.has_video:
@@ -100,12 +103,15 @@ notes_col, prescription_col = st.columns(2, gap="large")
 with notes_col:
     st.markdown("#### Notes")
     for n in session_info.notes:
-        st.text(f"{n.written_at.astimezone():%d %b %H:%M}, {n.author}: {n.text}")  # typed by people: never Markdown
+        shown = " (shared with the athlete)" if n.shared and records.actor is not LOCAL_USER else ""
+        st.text(f"{n.written_at.astimezone():%d %b %H:%M}, {n.author}{shown}: {n.text}")  # typed: never Markdown
     with st.form(f"note-form-{chosen_id}", clear_on_submit=True, border=False):
         text = st.text_area("Note", placeholder="What you saw, what to change next time")
+        # On a clinic server a note stays among the athlete's therapists unless shared with the athlete.
+        shared = records.actor is not LOCAL_USER and st.checkbox("Share with the athlete", value=False)
         if st.form_submit_button("Add note"):
             try:
-                records.add_note(session_info.id, text)  # signed by who is using calfcheck, not typed
+                records.add_note(session_info.id, text, shared=shared)  # signed by who uses calfcheck, not typed
             except CalfcheckError as exc:
                 st.error(plain(f"The note was not saved: {exc}."))
             else:

@@ -1,7 +1,10 @@
 """The app's link to athletes' records: one records service per server, the Save panel, and live-set drafts.
 
-Contract: ``open_records()`` returns the shared ``Records`` (``CALFCHECK_DB`` or the default SQLite; the
-local user as actor) or shows one sentence and stops the page when the database cannot be used.
+Contract: ``open_records()`` returns the records service on behalf of whoever uses the page (``CALFCHECK_DB``
+or the default SQLite; one database connection pool per server, ``shared_records``; the local user as actor,
+or on a clinic server the logged-in user the gate admitted, ``clinic.current_actor``) or shows one sentence
+and stops the page when the database cannot be used. On a clinic server the athlete picker preselects no one
+the user did not choose in this session, and an athlete saving or reading is always themselves (no picker).
 ``save_panel(SetToSave, clip=..., ...)`` is the explicit Save: pick or add an athlete, the day, then save;
 it shows what the records service says (where the set went, or where it already is, and the programme's
 advice for the next session) as plain text. ``DraftStore`` keeps a finished live set (``SetToSave``:
@@ -20,12 +23,13 @@ from pathlib import Path
 
 import streamlit as st
 
+from app_pages.clinic import current_actor, user_folder
 from app_pages.plain import plain
 from app_pages.uploads import DEFAULT_ROOT
 from vision.errors import CalfcheckError
 from vision.outputs import write_atomic
 from vision.programme import programme_in_force
-from vision.records import Records, SetToSave
+from vision.records import LOCAL_USER, Records, Role, SetToSave
 from vision.records.days import day_window
 from vision.records.service import MAX_LOAD_KG
 from vision.records.unsaved import keep_unsaved
@@ -39,7 +43,8 @@ def _records(url: str | None) -> Records:
     return Records.open(url)
 
 
-def open_records() -> Records:
+def shared_records() -> Records:
+    """The server's one records service as the local user (its database pool is shared by every user)."""
     try:
         return _records(os.environ.get("CALFCHECK_DB") or None)
     except CalfcheckError as exc:
@@ -47,16 +52,29 @@ def open_records() -> Records:
         st.stop()
 
 
+def open_records() -> Records:
+    shared = shared_records()
+    actor = current_actor()
+    return shared if actor is LOCAL_USER else Records(shared.store, actor)
+
+
 def athlete_picker(records: Records, key: str, allow_new: bool = True) -> str | None:
-    """An existing athlete's name, a new one typed in (added on save), or None."""
+    """An existing athlete's name, a new one typed in (added on save), or None. An athlete on a clinic server
+    is always themselves."""
+    if records.actor.role is Role.ATHLETE:
+        mine = records.athletes()
+        return mine[0].name if mine else None
     names = [a.name for a in records.athletes()]
     options = names + ([NEW_ATHLETE] if allow_new else [])
     if not options:
         st.info("No athletes yet.")
         return None
     remembered = st.session_state.get("athlete")
-    index = options.index(remembered) if remembered in options else 0
-    choice = st.selectbox("Athlete", options, index=index, key=f"{key}-athlete")
+    if remembered in options:
+        index = options.index(remembered)
+    else:  # the local app keeps its old default; a clinic's therapist chooses, so no set goes to the wrong person
+        index = 0 if records.actor is LOCAL_USER else None
+    choice = st.selectbox("Athlete", options, index=index, key=f"{key}-athlete", placeholder="Choose an athlete")
     if choice == NEW_ATHLETE:
         typed = st.text_input("New athlete's name", key=f"{key}-new-athlete", max_chars=120)
         return typed.strip() or None
@@ -77,7 +95,9 @@ def save_panel(item: SetToSave, *, source: str, key: str, clip: Path | None = No
                                  max_value=min(last, date.today()))  # fmt: skip
         with cols[0]:
             try:
-                name = athlete_picker(records, key)
+                name = athlete_picker(records, key, allow_new=records.actor.role is not Role.ATHLETE)
+                if records.actor.role is Role.ATHLETE:
+                    st.text_input("Athlete", value=name or "", disabled=True, key=f"{key}-me")
             except CalfcheckError as exc:  # the records cannot even be read: nothing can be saved now
                 st.error(plain(f"The athletes' records cannot be read: {exc}."))
                 typed = st.session_state.get(f"{key}-new-athlete") or st.session_state.get("athlete") or ""
@@ -133,7 +153,8 @@ class Draft:
 class DraftStore:
     """Finished live sets not yet saved: ``<drafts>/<stem>.json`` (the ``SetToSave`` and when it finished).
 
-    Kept for a day at most; health data stays in the user's private folder.
+    Kept for a day at most; health data stays in the user's private folder (on a clinic server, the logged-in
+    user's own folder inside it: another person's browser never lists them).
     """
 
     MAX_AGE_S = 24 * 3600
@@ -141,6 +162,16 @@ class DraftStore:
     def __init__(self, folder: Path | None = None) -> None:
         # Beside the uploads folder, not in it: the uploads' two-hour sweep must not take a draft.
         self.folder = folder or DEFAULT_ROOT.with_name(DEFAULT_ROOT.name.replace("uploads", "drafts"))
+
+    @classmethod
+    def for_user(cls) -> DraftStore:
+        """The drafts of whoever uses the page."""
+        base = cls().folder
+        folder = user_folder(base)
+        if folder != base:  # a clinic server: the shared folder is the server's alone too
+            base.mkdir(mode=0o700, parents=True, exist_ok=True)
+            os.chmod(base, 0o700)
+        return cls(folder)
 
     def put(self, session: AnalysedSet) -> str:
         item = SetToSave.from_analysis(session)

@@ -7,25 +7,27 @@ traceback. Uploads live in a private temp folder only while they are reviewed (`
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import streamlit as st
 
 from app_pages.charts import signal_figure
+from app_pages.clinic import current_actor, user_folder
 from app_pages.plain import plain
 from app_pages.records import save_panel
 from app_pages.rep_view import show_rep_table
 from app_pages.ui import Prescription, header, prescription_picker, summary_block
-from app_pages.uploads import StoredClip, UploadStore
+from app_pages.uploads import DEFAULT_ROOT, StoredClip, UploadStore
 from vision import report
 from vision.errors import CalfcheckError
 from vision.pipeline import FormChecker
-from vision.records import SetToSave
+from vision.records import Role, SetToSave
 from vision.render import render_annotated
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_videos"
-UPLOADS = UploadStore()
+UPLOADS = UploadStore(user_folder(DEFAULT_ROOT))  # on a clinic server, the logged-in user's own folder
 
 
 def extraction_for(clip: StoredClip, checker: FormChecker):
@@ -57,7 +59,9 @@ def annotated_video(clip: StoredClip, session, p: Prescription) -> bytes:
     return cache[key]
 
 
-header("Clip review", "Upload a recorded set and see every rep's push, hold and return against the prescription.")
+# An athlete on a clinic server knows this page as "Upload a set" (their menu's name for it).
+title = "Upload a set" if current_actor().role is Role.ATHLETE else "Clip review"
+header(title, "Upload a recorded set and see every rep's push, hold and return against the prescription.")
 prescription = prescription_picker("review")
 limit_mb = st.get_option("server.maxUploadSize")
 st.caption(
@@ -77,6 +81,12 @@ else:
         clip_name, clip_bytes = pick, (SAMPLES / pick).read_bytes()
 
 UPLOADS.sweep()  # uploads idle for hours are deleted: footage is not kept
+if UPLOADS.root != DEFAULT_ROOT:  # a clinic server: the shared folder private too, and everyone's uploads swept
+    DEFAULT_ROOT.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(DEFAULT_ROOT, 0o700)
+    for folder in DEFAULT_ROOT.iterdir():
+        if folder.is_dir() and folder != UPLOADS.root:
+            UploadStore(folder).sweep()
 if clip_bytes is not None:
     checker = FormChecker(prescription.protocol, prescription.leg, prescription.band)
     try:

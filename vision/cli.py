@@ -29,6 +29,7 @@ from vision.cli_course import (
     iso_date,
     with_tempo,
 )
+from vision.cli_users import USER_COMMANDS, add_user_parsers
 from vision.errors import CalfcheckError, UsageError
 from vision.outputs import STDOUT, OutputTarget, shown
 from vision.programme import band_ladder
@@ -127,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--csv", dest="csv_out", required=True, help="the per-frame CSV ('-': stdout)")
     _add_batch_parser(sub, protocol_help)
     add_course_parsers(sub)
+    add_user_parsers(sub)
     return parser
 
 
@@ -293,7 +295,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-COMMANDS = {"score": cmd_score, "trace": cmd_trace, "batch": cmd_batch, **COURSE_COMMANDS}
+COMMANDS = {"score": cmd_score, "trace": cmd_trace, "batch": cmd_batch, **COURSE_COMMANDS, **USER_COMMANDS}
 
 
 def main(argv: list[str] | None = None) -> int:

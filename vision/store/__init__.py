@@ -7,6 +7,8 @@ from vision.store.database import StoreError, database_url, default_sqlite_path
 from vision.store.repository import Store
 from vision.store.rows import (
     AthleteInfo,
+    AuditEntry,
+    AuditInfo,
     NewRep,
     NewSet,
     NoteInfo,
@@ -14,10 +16,13 @@ from vision.store.rows import (
     SavedSet,
     SetInfo,
     TrainingSessionInfo,
+    UserInfo,
 )
 
 __all__ = [
     "AthleteInfo",
+    "AuditEntry",
+    "AuditInfo",
     "NewRep",
     "NewSet",
     "NoteInfo",
@@ -27,6 +32,7 @@ __all__ = [
     "Store",
     "StoreError",
     "TrainingSessionInfo",
+    "UserInfo",
     "database_url",
     "default_sqlite_path",
 ]

@@ -7,35 +7,44 @@ and why). Values in and out are ``rows``' frozen dataclasses.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as OrmSession
 
 from vision.store.database import StoreError
 from vision.store.names import display_name, name_key
-from vision.store.rows import AthleteInfo, PrescriptionInfo
-from vision.store.schema import AthleteRow, PrescriptionRow, TrainingSessionRow
+from vision.store.rows import AthleteInfo, AuditEntry, PrescriptionInfo
+from vision.store.schema import AthleteRow, CareTeamRow, PrescriptionRow, TrainingSessionRow
 from vision.store.transactions import Transactions, aware, utc
 from vision.types import Leg
 
 
 class AthleteTables(Transactions):
-    def add_athlete(self, name: str) -> AthleteInfo:
+    def add_athlete(
+        self, name: str, *, care_of: int | None = None, audit: Callable[[AthleteInfo], AuditEntry] | None = None
+    ) -> AthleteInfo:
+        """``care_of``: the therapist (a user id) who adds the athlete looks after them from now on (same
+        transaction: under row-level security a therapist could not see an athlete outside their care team)."""
         shown, key = display_name(name), name_key(name)
 
         def add(s: OrmSession) -> AthleteInfo:
             clash = s.scalars(select(AthleteRow).where(AthleteRow.name_key == key)).first()
             if clash is not None:
                 raise StoreError(f"there is already an athlete called '{clash.name}'")
-            athlete = AthleteRow(name=shown, name_key=key, created_at=datetime.now(UTC))
-            s.add(athlete)
-            s.flush()
-            return AthleteInfo(athlete.id, athlete.name, athlete.created_at, 0, None)
+            now = datetime.now(UTC)
+            # No RETURNING (schema.NO_RETURNING): the new row is not the therapist's to read until the care-team
+            # row exists.
+            added = s.execute(insert(AthleteRow).values(name=shown, name_key=key, created_at=now))
+            new_id = added.inserted_primary_key[0]
+            if care_of is not None:
+                s.execute(insert(CareTeamRow).values(therapist_id=care_of, athlete_id=new_id))
+            return AthleteInfo(new_id, shown, now, 0, None)
 
         try:
-            return self._write(add)
+            return self._write(add, audit)
         except IntegrityError:  # another process added the same name a moment ago
             raise StoreError(f"there is already an athlete called '{shown}'") from None
 
@@ -80,6 +89,7 @@ class AthleteTables(Transactions):
         protocol_toml: str | None = None,
         at: datetime | None = None,
         load_kg: float | None = None,
+        audit: AuditEntry | None = None,
     ) -> PrescriptionInfo:
         """A new prescription for one leg; the old one stays in the history."""
 
@@ -103,7 +113,7 @@ class AthleteTables(Transactions):
             s.flush()
             return _prescription_info(row)
 
-        return self._write(add)
+        return self._write(add, None if audit is None else lambda _: audit)
 
     def prescription_history(self, athlete_id: int, leg: Leg | None = None) -> list[PrescriptionInfo]:
         def read(s: OrmSession) -> list[PrescriptionInfo]:

@@ -9,17 +9,20 @@ anything a user can cause (unknown or duplicate athlete, a locked, read-only or 
 
 The jobs live in their own modules over one transaction helper (``transactions``): athletes and
 prescriptions (``athletes``), training sessions and sets, with the duplicate and locking rules of a save
-(``sets``), and the review workflow (``review``).
+(``sets``), the review workflow (``review``), and a clinic server's users, care teams and audit log
+(``people``).
 """
 
 from __future__ import annotations
 
 from vision.store.athletes import AthleteTables
+from vision.store.people import PeopleTables
 from vision.store.review import ReviewTables
 from vision.store.sets import SOURCES, SetTables
 
 __all__ = ["SOURCES", "Store"]
 
 
-class Store(AthleteTables, SetTables, ReviewTables):
-    """The whole store: athletes and prescriptions, sets, and the review workflow, each in its own module."""
+class Store(AthleteTables, SetTables, ReviewTables, PeopleTables):
+    """The whole store: athletes and prescriptions, sets, the review workflow, and people, each in its own
+    module."""

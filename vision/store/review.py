@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session as OrmSession
 
 from vision.store.database import StoreError
-from vision.store.rows import TrainingSessionInfo
+from vision.store.rows import AuditEntry, TrainingSessionInfo
 from vision.store.schema import NoteRow, TrainingSessionRow
 from vision.store.sets import session_info, session_query
 from vision.store.transactions import Transactions
@@ -32,15 +32,20 @@ class ReviewTables(Transactions):
 
         return self._read(read)
 
-    def add_note(self, session_id: int, text: str, author: str) -> None:
+    def add_note(
+        self, session_id: int, text: str, author: str, *, shared: bool = False, audit: AuditEntry | None = None
+    ) -> None:
+        """``shared``: the athlete sees it too (otherwise only their therapists)."""
+
         def add(s: OrmSession) -> None:
             if s.get(TrainingSessionRow, session_id) is None:
                 raise StoreError(f"there is no session {session_id}")
-            s.add(NoteRow(session_id=session_id, written_at=datetime.now(UTC), author=author[:120], text=text))
+            now = datetime.now(UTC)
+            s.add(NoteRow(session_id=session_id, written_at=now, author=author[:120], text=text, shared=shared))
 
-        self._write(add)
+        self._write(add, None if audit is None else lambda _: audit)
 
-    def mark_reviewed(self, session_id: int, reviewed: bool = True) -> None:
+    def mark_reviewed(self, session_id: int, reviewed: bool = True, *, audit: AuditEntry | None = None) -> None:
         def mark(s: OrmSession) -> None:
             row = s.get(TrainingSessionRow, session_id)
             if row is None:
@@ -48,4 +53,4 @@ class ReviewTables(Transactions):
             row.reviewed = reviewed
             row.reviewed_at = datetime.now(UTC) if reviewed else None
 
-        self._write(mark)
+        self._write(mark, None if audit is None else lambda _: audit)

@@ -95,6 +95,38 @@ class NoteInfo:
     written_at: datetime
     author: str
     text: str
+    shared: bool = False  # shown to the athlete too; otherwise among their therapists only
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """Someone who may log in to a clinic server (an invitation until ``logged_in``)."""
+
+    id: int
+    email: str
+    role: str  # admin | therapist | athlete
+    athlete_id: int | None  # an athlete's own record
+    name: str
+    logged_in: bool  # has claimed the invitation (issuer and subject known)
+    therapists: tuple[str, ...] = ()  # an athlete's therapists' emails
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """What an actor did (the store adds who and when): never a note's text, never video."""
+
+    action: str  # view | save | note | review | prescribe | add athlete | invite | remove user | login
+    athlete_id: int | None
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class AuditInfo:
+    at: datetime
+    actor: str
+    action: str
+    athlete_id: int | None
+    detail: str
 
 
 @dataclass(frozen=True)

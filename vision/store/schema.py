@@ -15,7 +15,13 @@ stored in UTC; a session's ``day`` is the athlete's local calendar day of the tr
   (athlete, content hash, settings) is unique: the same clip saved twice with the same settings is one set
   (both computed by ``vision.records.set_key``, never here).
 - ``RepRow``: each rep of a set as a queryable row.
-- ``NoteRow``: a therapist's note on a session.
+- ``NoteRow``: a therapist's note on a session; ``shared`` notes are shown to the athlete too (the others
+  stay among the athlete's therapists).
+- ``UserRow``: a person who may log in to a clinic server: role (admin, therapist, athlete), the email an
+  invitation was sent to, and once they have logged in the identity provider's issuer and subject (the key);
+  an athlete's user is linked to their athlete record.
+- ``CareTeamRow``: a therapist looks after an athlete (several therapists may share one athlete).
+- ``AuditRow``: who did what to whose record and when: never the notes' text, never video.
 """
 
 from __future__ import annotations
@@ -41,9 +47,15 @@ class Base(DeclarativeBase):
     pass
 
 
+# No RETURNING on the tables a clinic server's users add rows to that they may not read back (an athlete's
+# audit entry, a therapist's new athlete before its care-team row): under PostgreSQL's row-level security a
+# RETURNING row must pass the reading policy too. The new id comes from the sequence first instead.
+NO_RETURNING = {"implicit_returning": False}
+
+
 class AthleteRow(Base):
     __tablename__ = "athletes"
-    __table_args__ = (UniqueConstraint("name_key", name="uq_athletes_name_key"),)
+    __table_args__ = (UniqueConstraint("name_key", name="uq_athletes_name_key"), NO_RETURNING)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)  # as people see it (NFC)
     name_key: Mapped[str] = mapped_column(String(480))  # as it is compared (store.names)
@@ -144,4 +156,43 @@ class NoteRow(Base):
     written_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     author: Mapped[str] = mapped_column(String(120))
     text: Mapped[str] = mapped_column(Text)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)  # shown to the athlete too
     session: Mapped[TrainingSessionRow] = relationship(back_populates="notes")
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+    __table_args__ = (
+        UniqueConstraint("email", name="uq_users_email"),
+        UniqueConstraint("issuer", "subject", name="uq_users_login"),
+        NO_RETURNING,
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))  # lower case: only ever matched to an invitation
+    role: Mapped[str] = mapped_column(String(16))  # admin | therapist | athlete
+    athlete_id: Mapped[int | None] = mapped_column(ForeignKey("athletes.id", ondelete="SET NULL"))
+    issuer: Mapped[str | None] = mapped_column(String(400))  # None until their first login
+    subject: Mapped[str | None] = mapped_column(String(255))
+    name: Mapped[str] = mapped_column(String(120), default="")  # as the identity provider gives it
+    invited_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    invited_by: Mapped[str] = mapped_column(String(120))
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CareTeamRow(Base):
+    __tablename__ = "care_team"
+    __table_args__ = NO_RETURNING
+    therapist_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    athlete_id: Mapped[int] = mapped_column(ForeignKey("athletes.id", ondelete="CASCADE"), primary_key=True)
+
+
+class AuditRow(Base):
+    __tablename__ = "audit_log"
+    __table_args__ = NO_RETURNING
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    user_id: Mapped[int | None] = mapped_column(Integer)  # no foreign key: the trail outlives a removed user
+    actor: Mapped[str] = mapped_column(String(254))  # who, as they were known then (email, or the local user)
+    action: Mapped[str] = mapped_column(String(40))  # view, save, note, review, prescribe, invite, ...
+    athlete_id: Mapped[int | None] = mapped_column(Integer, index=True)  # whose record (None: not a record)
+    detail: Mapped[str] = mapped_column(String(400), default="")  # ids and names of things, never notes' text

@@ -11,6 +11,7 @@ workflow."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import selectinload
 
 from vision.store.database import StoreError
-from vision.store.rows import NewSet, NoteInfo, SavedSet, SetInfo, TrainingSessionInfo
+from vision.store.rows import AuditEntry, NewSet, NoteInfo, SavedSet, SetInfo, TrainingSessionInfo
 from vision.store.schema import RepRow, SetRow, TrainingSessionRow
 from vision.store.transactions import Transactions, aware, utc
 from vision.types import Leg
@@ -29,7 +30,13 @@ SOURCES = ("live", "upload", "batch", "cli")
 
 class SetTables(Transactions):
     def save_set(
-        self, athlete_id: int, new: NewSet, *, day: date | None = None, performed_at: datetime | None = None
+        self,
+        athlete_id: int,
+        new: NewSet,
+        *,
+        day: date | None = None,
+        performed_at: datetime | None = None,
+        audit: Callable[[SavedSet], AuditEntry] | None = None,
     ) -> SavedSet:
         """File one scored set in the athlete's record (the module contract says where and when it is one set)."""
         if new.source not in SOURCES:
@@ -117,10 +124,10 @@ class SetTables(Transactions):
             return SavedSet(session.id, row.id, number, day, duplicate=False)
 
         try:
-            return self._write(save)
+            return self._write(save, audit)
         except IntegrityError:
             # PostgreSQL: another process saved this very clip between our check and our insert.
-            return self._write(save)
+            return self._write(save, audit)
 
     def sessions(self, athlete_id: int, leg: Leg | None = None) -> list[TrainingSessionInfo]:
         """The athlete's training sessions, oldest first."""
@@ -149,6 +156,15 @@ class SetTables(Transactions):
 
     def video(self, set_id: int) -> bytes | None:
         return self._read(lambda s: s.scalar(select(SetRow.video).where(SetRow.id == set_id)))
+
+    def set_athlete(self, set_id: int) -> int | None:
+        """Whose set this is (None: there is no such set)."""
+        return self._read(lambda s: s.scalar(select(SetRow.athlete_id).where(SetRow.id == set_id)))
+
+    def session_athlete(self, session_id: int) -> int | None:
+        """Whose session this is (None: there is no such session)."""
+        query = select(TrainingSessionRow.athlete_id).where(TrainingSessionRow.id == session_id)
+        return self._read(lambda s: s.scalar(query))
 
 
 def session_query():
@@ -187,5 +203,5 @@ def session_info(r: TrainingSessionRow) -> TrainingSessionInfo:
             )
             for x in r.sets
         ),
-        notes=tuple(NoteInfo(aware(n.written_at), n.author, n.text) for n in r.notes),
+        notes=tuple(NoteInfo(aware(n.written_at), n.author, n.text, bool(n.shared)) for n in r.notes),
     )
