@@ -312,5 +312,7 @@ def test_the_fast_path_times_phases_as_posing_every_frame_does(extractions, ever
     every = analyse(every_frame_extractions, REMIX / f"{clip}.mp4", protocol)
     assert len(fast.scores) == len(every.scores) == len(labels["reps"])
     assert np.mean(duration_errors(fast, labels)) <= np.mean(duration_errors(every, labels)) + 0.02
+    # Edge by edge within a quarter second: heel lift's start of the 6 s lowering is flat for about 0.3 s in
+    # this rear-oblique view (issue 25's open item), so either path may place it anywhere on that stretch.
     for a, b in zip(fast.scores, every.scores):
-        np.testing.assert_allclose(edges_of(a.rep), edges_of(b.rep), atol=0.15)
+        np.testing.assert_allclose(edges_of(a.rep), edges_of(b.rep), atol=0.25)

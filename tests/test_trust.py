@@ -334,8 +334,10 @@ def test_a_camera_cut_mid_rep_abandons_that_rep(extractions):
     second = t >= labels[2]["concentric"][0] - 1.5
     dt = float(np.median(np.diff(t)))
     moved = lm[second].copy()
-    moved[:, :, 0] = moved[:, :, 0] * 0.7 + 0.25  # another camera: smaller, shifted
-    moved[:, :, 1] = moved[:, :, 1] * 0.7 + 0.1
+    # Another camera: smaller, shifted; the body's centre jumps by about a shank length (a cut of 0.6,
+    # the scene rule's own threshold, is not a clear cut: the test once sat right on it).
+    moved[:, :, 0] = moved[:, :, 0] * 0.7 + 0.25
+    moved[:, :, 1] = moved[:, :, 1] * 0.7 + 0.2
     t2 = t[second] - t[second][0] + t[first][-1] + dt
     track = PoseTrack(
         np.concatenate([t[first], t2]), np.concatenate([lm[first], moved]), ex.track.width, ex.track.height
