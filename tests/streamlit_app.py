@@ -55,3 +55,20 @@ def wait_until_settled(page, timeout: float = 120_000) -> None:
                  && !document.querySelector('[data-stale="true"]')""",
         timeout=timeout,
     )
+
+
+# Debian's Chromium without the background connections a closed network refuses (and no first-run pages).
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
+
+
+def launch_chromium(playwright, executable_path: str):
+    """Headless Debian Chromium, as every browser test drives it."""
+    return playwright.chromium.launch(executable_path=executable_path, headless=True, args=CHROMIUM_ARGS)
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick ``option`` in the Streamlit select box labelled ``label``, as a person types and presses Enter."""
+    box = page.get_by_role("combobox", name=label)
+    box.click()
+    box.fill(option)
+    page.keyboard.press("Enter")

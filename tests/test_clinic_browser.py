@@ -20,7 +20,7 @@ from datetime import date
 import pytest
 
 from app_pages.records import NEW_ATHLETE
-from tests.streamlit_app import free_port, start_app, wait_until_settled
+from tests.streamlit_app import choose, free_port, launch_chromium, start_app, wait_until_settled
 from tests.synthetic import band_session
 from tests.test_browser import CHROMIUM
 from vision.records import Records, SetToSave
@@ -118,20 +118,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-        )
+        chromium = launch_chromium(p, CHROMIUM)
         yield chromium
         chromium.close()
-
-
-def choose(page, label: str, option: str) -> None:
-    box = page.get_by_role("combobox", name=label)
-    box.click()
-    box.fill(option)
-    page.keyboard.press("Enter")
 
 
 class Person:

@@ -13,7 +13,7 @@ import pytest
 
 from app_pages.records import NEW_ATHLETE
 from tests.conftest import REMIX, needs_shared
-from tests.streamlit_app import free_port, start_app, wait_until_settled
+from tests.streamlit_app import choose, free_port, launch_chromium, start_app, wait_until_settled
 from tests.test_browser import CHROMIUM, upload
 from tests.test_cli import calfcheck
 from vision.records import Records
@@ -46,21 +46,10 @@ def page(artifacts):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
-        )
+        browser = launch_chromium(p, CHROMIUM)
         pg = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
         yield pg
         browser.close()
-
-
-def choose(page, label: str, option: str) -> None:
-    box = page.get_by_role("combobox", name=label)
-    box.click()
-    box.fill(option)
-    page.keyboard.press("Enter")
 
 
 def test_save_an_upload_then_progress_then_review_queue(app, page, artifacts):
