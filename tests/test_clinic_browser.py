@@ -171,6 +171,8 @@ class Person:
         return [t.strip().splitlines()[-1] for t in links.all_inner_texts()]  # the last line: the icon's name first
 
     def shot(self, name: str) -> None:
+        # The picture once every element has drawn (charts draw after the page has settled).
+        self.page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=60_000)
         self.page.screenshot(path=str(self.artifacts / f"clinic-{name}.png"), full_page=True)
 
     def close(self) -> None:
