@@ -72,3 +72,19 @@ def choose(page, label: str, option: str) -> None:
     box.click()
     box.fill(option)
     page.keyboard.press("Enter")
+    wait_until_settled(page)  # the choice reruns the page: text typed during that rerun would be lost
+
+
+def enter_text(page, label: str, text: str) -> None:
+    """Type ``text`` into the text box labelled ``label`` and press Enter, as a person does, then wait until the
+    page has rerun with it. A box filled while the page is still rerunning can be redrawn empty, so the text is
+    typed again until the box keeps it."""
+    box = page.get_by_label(label)
+    for _ in range(3):
+        wait_until_settled(page)
+        box.fill(text)
+        box.press("Enter")
+        wait_until_settled(page)
+        if box.input_value() == text:
+            return
+    raise AssertionError(f"the text box {label!r} did not keep {text!r}")

@@ -14,7 +14,7 @@ import av
 import pytest
 
 from tests.conftest import REMIX, needs_shared
-from tests.streamlit_app import free_port, start_app, wait_until_settled
+from tests.streamlit_app import enter_text, free_port, start_app, wait_until_settled
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
@@ -137,8 +137,7 @@ def test_live_page_counts_the_clip_reps_and_keeps_the_set_until_it_is_saved(app_
     # The set holds the reps counted when STOP was pressed: the first pass's 4, or (on a loaded machine that
     # stopped late) those of the looping camera's second pass too, whose first rep ends after 36 s of stream.
     assert kept == 4 or (kept > 4 and stopped_after > 36), (kept, stopped_after)
-    page.get_by_label("New athlete's name").fill("Live Athlete")
-    page.get_by_label("New athlete's name").press("Enter")
+    enter_text(page, "New athlete's name", "Live Athlete")
     page.get_by_role("button", name="Save set").click()
     page.get_by_text("Saved for Live Athlete:", exact=False).wait_for(timeout=60_000)
     from vision.records import Records

@@ -13,7 +13,7 @@ import pytest
 
 from app_pages.records import NEW_ATHLETE
 from tests.conftest import REMIX, needs_shared
-from tests.streamlit_app import choose, free_port, launch_chromium, start_app, wait_until_settled
+from tests.streamlit_app import choose, enter_text, free_port, launch_chromium, start_app, wait_until_settled
 from tests.test_browser import CHROMIUM, upload
 from tests.test_cli import calfcheck
 from vision.records import Records
@@ -58,8 +58,7 @@ def test_save_an_upload_then_progress_then_review_queue(app, page, artifacts):
     page.get_by_text("Download JSON").wait_for(timeout=240_000)
     choose(page, "Band colour", "red")
     page.get_by_text("Save to an athlete's record").wait_for(timeout=120_000)
-    page.get_by_label("New athlete's name").fill("Test Runner")
-    page.get_by_label("New athlete's name").press("Enter")
+    enter_text(page, "New athlete's name", "Test Runner")
     page.get_by_role("button", name="Save set").click()
     page.get_by_text("Saved for Test Runner:", exact=False).wait_for(timeout=60_000)
     assert "session 1, set 1." in page.get_by_text("Saved for Test Runner:", exact=False).inner_text()
@@ -119,8 +118,7 @@ def test_a_heel_raise_is_saved_with_the_load_carried(app, page, artifacts):
     load.fill("7.5")
     load.press("Enter")
     choose(page, "Athlete", NEW_ATHLETE)
-    page.get_by_label("New athlete's name").fill("Load Carrier")
-    page.get_by_label("New athlete's name").press("Enter")
+    enter_text(page, "New athlete's name", "Load Carrier")
     wait_until_settled(page)
     page.get_by_role("button", name="Save set").click()
     page.get_by_text("Saved for Load Carrier:", exact=False).wait_for(timeout=60_000)
@@ -142,8 +140,7 @@ def test_a_database_moved_away_while_the_app_runs_is_said_and_the_set_is_kept(ap
     page.get_by_text("Download JSON").wait_for(timeout=240_000)
     page.get_by_text("Save to an athlete's record").wait_for(timeout=120_000)
     choose(page, "Athlete", NEW_ATHLETE)  # the page remembers the last athlete saved for
-    page.get_by_label("New athlete's name").fill("Moved Away")
-    page.get_by_label("New athlete's name").press("Enter")
+    enter_text(page, "New athlete's name", "Moved Away")
     save = page.get_by_role("button", name="Save set")
     page.wait_for_function(
         "() => [...document.querySelectorAll('button')].some(b => b.innerText.includes('Save set') && !b.disabled)",
