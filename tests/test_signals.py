@@ -87,6 +87,19 @@ def test_auto_leg_picks_the_foot_that_moves():
     assert choose_leg(_track(moving, still), "angle").leg == Leg.LEFT
 
 
+def test_auto_leg_picks_the_clean_foot_when_both_move():
+    """A two-legged heel raise: both feet move; the far foot's landmarks jitter and jump, so its raw range is
+    the larger. The reps are read on the near foot, whose movement stands clear of its noise."""
+    n = 300
+    rng = np.random.default_rng(3)
+    moving = 90 + 30 * np.sin(np.linspace(0, 12, n)) ** 2
+    near = moving + rng.normal(0, 0.3, n)
+    far = moving + rng.normal(0, 2.5, n) + 12 * (rng.random(n) < 0.08) * rng.choice([-1, 1], n)
+    assert np.ptp(np.percentile(far, [5, 95])) > np.ptp(np.percentile(near, [5, 95]))
+    assert choose_leg(_track(near, far), "angle").leg == Leg.LEFT
+    assert choose_leg(_track(far, near), "angle").leg == Leg.RIGHT
+
+
 def test_auto_leg_ignores_a_moving_leg_that_is_rarely_visible():
     n = 90
     moving = 90 + 30 * np.sin(np.linspace(0, 6, n)) ** 2

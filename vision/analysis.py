@@ -125,7 +125,7 @@ def measured_points(track: PoseTrack) -> np.ndarray:
 def _measure(
     track: PoseTrack, protocol: ExerciseProtocol, leg: Leg | None, smoothing: Smoothing, damaged: bool
 ) -> _Measurement:
-    choice = choose_leg(track, protocol.signal, leg)
+    choice = choose_leg(track, protocol.signal, leg, noise_floor=0.05 * protocol.min_excursion)
     w, h, t = track.width, track.height, track.t_s
     followed = track.followed is not None
     points = measured_points(track)

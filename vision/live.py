@@ -32,7 +32,15 @@ from vision.analysis import (
 from vision.protocols import ExerciseProtocol
 from vision.scene import SceneWatch
 from vision.scoring import describe_faults, score_reps, summarise
-from vision.signals import followed_landmarks, leg_pixels, leg_signal, leg_visible, plantarflexion_deg, robust_range
+from vision.signals import (
+    followed_landmarks,
+    jitter,
+    leg_pixels,
+    leg_signal,
+    leg_visible,
+    plantarflexion_deg,
+    robust_range,
+)
 from vision.tempo import RepCompleted, TempoTracker, TrackerSettings
 from vision.types import AnalysedSet, Leg, Phase, PoseFrame, Rep, RepScore, Summary, TrackBuilder
 
@@ -168,17 +176,17 @@ class LiveTracker:
         return self._leg
 
     def _working_leg_score(self, leg: Leg) -> float:
-        """Movement against the leg's own frame-to-frame jitter, weighted by how often it is visible.
+        """Movement against the leg's own jitter (``signals.jitter``, as the offline choice), weighted by how
+        often it is visible.
 
         A half-hidden foot jitters about as much as it moves; the working foot moves far more.
         """
-        recent = np.array([(smooth, raw, vis) for _, smooth, raw, vis in self._recent[leg]]).reshape(-1, 3)
+        recent = np.array(self._recent[leg], dtype=float).reshape(-1, 4)  # t, smooth, raw, visibility
         if len(recent) < 4:
             return 0.0
-        raw = recent[:, 1][np.isfinite(recent[:, 1])]
-        jitter = float(np.std(np.diff(raw))) if raw.size > 3 else np.inf
+        noise = jitter(recent[:, 0], recent[:, 2])
         floor = 0.05 * self.protocol.min_excursion
-        return robust_range(recent[:, 0]) / max(jitter, floor) * float(np.mean(recent[:, 2]))
+        return robust_range(recent[:, 1]) / max(noise, floor) * float(np.mean(recent[:, 3]))
 
     def update(self, pose: PoseFrame, width: int, height: int, started: float | None = None) -> LiveState:
         """Take the next frame's landmarks; ``started`` (``perf_counter`` at frame arrival) times latency."""

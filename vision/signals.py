@@ -111,19 +111,46 @@ def robust_range(values: np.ndarray) -> float:
     return float(hi - lo)
 
 
-def choose_leg(track: PoseTrack, signal: SignalKind, forced: Leg | None = None, min_coverage: float = 0.5) -> LegChoice:
-    """The working leg is the one whose foot moves most while it is reliably visible.
+JITTER_STEP_S = 0.1  # the pose model's fast-path rate (``vision.sampling``): between its samples landmarks are drawn
 
+
+def jitter(t: np.ndarray, values: np.ndarray) -> float:
+    """The signal's noise, blind to its movement: the robust SD of second differences of samples
+    ``JITTER_STEP_S`` apart (a steady movement has none, however quick; a wobble has plenty), scaled to
+    one sample's noise. Read at that step whatever the frame rate, because the fast path draws the frames
+    between poses on a straight line, whose second differences are zero."""
+    dt = np.diff(t)
+    step = max(1, round(JITTER_STEP_S / float(np.median(dt)))) if dt.size else 1
+    v = values[::step]
+    d = np.diff(v[np.isfinite(v)], 2)
+    if d.size < 3:
+        return 0.0
+    return float(1.4826 * np.median(np.abs(d - np.median(d))) / np.sqrt(6.0))
+
+
+def choose_leg(
+    track: PoseTrack, signal: SignalKind, forced: Leg | None = None, min_coverage: float = 0.5, noise_floor: float = 0.0
+) -> LegChoice:
+    """The working leg is the one whose foot moves most against its own frame-to-frame noise while it is
+    reliably visible: the live engine's rule (``vision.live``), so that a recording and the same frames
+    played live pick the same leg.
+
+    Against its noise, because in a two-legged heel raise both feet move about as much, and the far foot's
+    landmarks, half hidden behind the near leg, jitter and jump: their raw range comes out larger, and the
+    reps read on them are lost in the jumps. ``noise_floor`` (the live engine's: a twentieth of the
+    protocol's smallest rep) keeps a still, perfectly steady foot from winning on a tiny noise.
     A leg seen in fewer than ``min_coverage`` of the frames only wins if neither leg reaches it.
     """
     movement: dict[Leg, float] = {}
     coverage: dict[Leg, float] = {}
+    clarity: dict[Leg, float] = {}
     for leg in Leg:
         values = leg_signal(signal, track.landmarks, leg, track.width, track.height)
         movement[leg] = robust_range(values)
         coverage[leg] = float(leg_visible(track.landmarks, leg).mean()) if len(track) else 0.0
+        clarity[leg] = movement[leg] / max(jitter(track.t_s, values), noise_floor, 1e-9)
     if forced is not None:
         return LegChoice(forced, movement, coverage)
     eligible = [leg for leg in Leg if coverage[leg] >= min_coverage] or list(Leg)
-    best = max(eligible, key=lambda leg: (movement[leg], coverage[leg]))
+    best = max(eligible, key=lambda leg: (clarity[leg], coverage[leg]))
     return LegChoice(best, movement, coverage)
