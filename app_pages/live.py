@@ -105,11 +105,6 @@ was_playing = st.session_state.get("live_playing", False)
 settings = live_settings()
 seats = live_seats()
 browser_rtc, server_rtc = rtc_configs(settings)
-busy = not was_playing and seats.busy(holder, time.monotonic())
-
-prescription = prescription_picker("live", disabled=was_playing)
-audio = st.toggle("Audio tick in the tempo guide", value=False)
-st.iframe(guide_html(prescription.protocol, audio), height=90)
 
 
 @st.fragment(run_every=3)
@@ -120,11 +115,17 @@ def wait_for_a_seat() -> None:
     st.warning(BUSY)
 
 
+if not was_playing and seats.busy(holder, time.monotonic()):
+    wait_for_a_seat()  # one sentence, no camera box, no picker for a set that cannot start
+    st.stop()
+
+prescription = prescription_picker("live", disabled=was_playing)
+audio = st.toggle("Audio tick in the tempo guide", value=False)
+st.iframe(guide_html(prescription.protocol, audio), height=90)
+
+
 video_col, panel_col = st.columns([3, 2], gap="large")
 with video_col:
-    if busy:
-        wait_for_a_seat()
-        st.stop()
     ctx = webrtc_streamer(
         key="calfcheck-live",
         mode=WebRtcMode.SENDRECV,
