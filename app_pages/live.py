@@ -108,16 +108,20 @@ browser_rtc, server_rtc = rtc_configs(settings)
 
 
 @st.fragment(run_every=3)
-def wait_for_a_seat() -> None:
-    """The busy message stays until a seat is free; then the page offers the camera again by itself."""
-    if not seats.busy(holder, time.monotonic()):
+def follow_the_seats(busy: bool) -> None:
+    """Before START the page follows the server's seats: the busy sentence stays until a seat is free, then the
+    camera is offered again by itself; a camera offered while the last seat is taken turns into the sentence."""
+    if seats.busy(holder, time.monotonic()) != busy:
         st.rerun(scope="app")
-    st.warning(BUSY)
+    if busy:
+        st.warning(BUSY)
 
 
-if not was_playing and seats.busy(holder, time.monotonic()):
-    wait_for_a_seat()  # one sentence, no camera box, no picker for a set that cannot start
-    st.stop()
+if not was_playing:
+    busy = seats.busy(holder, time.monotonic())
+    follow_the_seats(busy)
+    if busy:
+        st.stop()  # one sentence, no camera box, no picker for a set that cannot start
 
 prescription = prescription_picker("live", disabled=was_playing)
 audio = st.toggle("Audio tick in the tempo guide", value=False)
