@@ -26,7 +26,10 @@ from vision.errors import CalfcheckError
 from vision.live_ice import IceSettings
 from vision.live_seats import LiveSeats
 
-DEFAULT_MAX_ATHLETES = 2  # bench_live_capacity.py, 2026-12-04: 2 athletes at >= 15 frames/s analysed on 2 cores
+# benchmarks/bench_live_capacity.py on this 2-core machine: one athlete is the most ever measured at >= 15 frames/s
+# analysed (30 on an idle machine, 2026-12-01); on 2026-12-04, with the machine shared (load 13-19), one athlete got
+# 12 frames/s and two 4 and 3. A clinic re-runs it on its own server and raises [calfcheck.live] max_athletes.
+DEFAULT_MAX_ATHLETES = 1
 BUSY = "The server is busy: record the set and upload it."
 _MINTED = "calfcheck-live-ice"
 
