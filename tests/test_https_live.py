@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -154,7 +155,11 @@ max_athletes = 1
                 for proc in procs.values():  # all told at once, then waited for: their shutdowns overlap
                     proc.terminate()
                 for proc in procs.values():
-                    proc.wait(timeout=20)
+                    try:
+                        proc.wait(timeout=5)
+                    except subprocess.TimeoutExpired:  # a WebRTC worker can hold shutdown up; nothing to save
+                        proc.kill()
+                        proc.wait(timeout=10)
         finally:
             for caddy in caddies.values():
                 caddy.stop()
@@ -268,8 +273,7 @@ def test_an_athlete_is_coached_live_over_https_through_caddy(edge, browser, arti
     pair = _webrtc_frame(athlete.page).evaluate(SELECTED_PAIR)
     assert pair is not None and pair["servers"] == [] and pair["policy"] is None, pair  # no ICE server at all
     athlete.page.screenshot(path=str(artifacts / "https-live-direct.png"), full_page=True)
-    athlete.stop()
-    athlete.close()
+    athlete.close()  # the set's summary and saving after STOP: tests/test_browser.py
 
 
 def test_relay_only_through_coturn_and_the_athlete_beyond_capacity_is_told_the_server_is_busy(edge, browser, artifacts):
