@@ -127,7 +127,6 @@ prescription = prescription_picker("live", disabled=was_playing)
 audio = st.toggle("Audio tick in the tempo guide", value=False)
 st.iframe(guide_html(prescription.protocol, audio), height=90)
 
-
 video_col, panel_col = st.columns([3, 2], gap="large")
 with video_col:
     ctx = webrtc_streamer(

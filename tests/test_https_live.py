@@ -254,10 +254,12 @@ def _counted(athlete: Athlete) -> None:
     while time.time() < deadline and athlete.reps() < CLIP_REPS:
         time.sleep(0.5)
     seen, elapsed = athlete.seen, athlete.elapsed
-    assert seen == sorted(seen) and seen[-1] >= CLIP_REPS, (athlete.base, str(seen), elapsed)  # only goes up
+    assert seen[-1] >= CLIP_REPS, (athlete.base, str(seen), elapsed)
     # No phantom rep: never more than the reps the looping camera had finished by then (rep ends at 8 and 16 s of
-    # each 18 s pass); the first pass's reps counted before its end (plus connecting).
-    assert seen[-1] <= sum(1 for end in (8, 16, 26, 34, 44, 52) if end <= elapsed), (str(seen), elapsed)
+    # each 18 s pass); the first pass's reps counted before its end (plus connecting). (The live count may fall
+    # back meanwhile, by design: vision/live.py drops a rise that later reps show was sway, and on a starved
+    # machine analysing a few frames a second it does; so the count is not required to only go up here.)
+    assert all(n <= sum(1 for end in (8, 16, 26, 34, 44, 52) if end <= elapsed) for n in seen), (str(seen), elapsed)
     assert elapsed < CLIP_S + 20 or seen[-1] > CLIP_REPS, (str(seen), elapsed)
 
 
@@ -283,7 +285,7 @@ def test_relay_only_through_coturn_and_the_athlete_beyond_capacity_is_told_the_s
     third.log_in("a1")
     relay.start()
     relay.page.get_by_text("frames/s analysed").wait_for(timeout=60_000)  # Bo's frames are analysed: his seat
-    third.page.get_by_text(BUSY).wait_for(timeout=30_000)  # the open page turns into the sentence by itself
+    third.page.get_by_text(BUSY).wait_for(timeout=60_000)  # the open page turns into the sentence by itself
     wait_until_settled(third.page)
     assert third.page.locator("iframe[title*='webrtc']").count() == 0  # no camera box that would freeze
     third.page.screenshot(path=str(artifacts / "https-live-busy.png"), full_page=True)
