@@ -31,8 +31,12 @@ missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi
 endef
+# Debian's caddy package starts a caddy service on port 80 of every interface when systemd runs: a test machine
+# must not serve anything to the network, so a caddy installed here has that service stopped and disabled.
 system-deps:
-	@$(call apt_install,$(SYSTEM_PACKAGES))
+	@had_caddy=$$(dpkg -s caddy >/dev/null 2>&1 && echo yes); \
+	$(call apt_install,$(SYSTEM_PACKAGES)); \
+	if [ -z "$$had_caddy" ] && [ -d /run/systemd/system ]; then $(SUDO) systemctl disable --now caddy; fi
 
 # The app runs without them (the PDF then draws only Latin names): a machine without apt still gets the app.
 fonts:
