@@ -115,6 +115,7 @@ def follow_the_seats(busy: bool) -> None:
         st.rerun(scope="app")
     if busy:
         st.warning(BUSY)
+        st.page_link("app_pages/review.py", label="Upload a recorded set")  # in every menu that has this page
 
 
 if not was_playing:

@@ -288,6 +288,7 @@ def test_relay_only_through_coturn_and_the_athlete_beyond_capacity_is_told_the_s
     third.page.get_by_text(BUSY).wait_for(timeout=60_000)  # the open page turns into the sentence by itself
     wait_until_settled(third.page)
     assert third.page.locator("iframe[title*='webrtc']").count() == 0  # no camera box that would freeze
+    assert third.page.get_by_role("link", name="Upload a recorded set").count() == 1
     third.page.screenshot(path=str(artifacts / "https-live-busy.png"), full_page=True)
     _counted(relay)
     pair = _webrtc_frame(relay.page).evaluate(SELECTED_PAIR)
