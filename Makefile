@@ -8,7 +8,7 @@ PORT   ?= 8501
 # Loopback: only this machine can open the app (README, "Security and privacy").
 ADDRESS ?= 127.0.0.1
 
-.PHONY: app test lint format system-deps fonts benchmark clean
+.PHONY: app clinic turn test lint format system-deps fonts benchmark clean
 
 $(STAMP): pyproject.toml requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,19 +18,25 @@ $(STAMP): pyproject.toml requirements.txt
 	touch $(STAMP)
 
 # Debian's packages for the tests: Chromium (Playwright drives it; it never downloads a browser),
-# PostgreSQL (the storage tests start a throwaway server of their own) and poppler-utils (pdftoppm
-# renders the PDF report to pictures).
+# PostgreSQL (the storage tests start a throwaway server of their own), poppler-utils (pdftoppm
+# renders the PDF report to pictures), and Caddy, coturn and libnss3-tools (certutil trusts Caddy's
+# internal CA in the test browser's own certificate store) for the HTTPS and TURN tests, which are also
+# what a clinic server runs (make clinic, make turn).
 # The PDF report's fonts (vision/pdf_fonts.py): DejaVu Sans for Latin, Greek, Cyrillic and Arabic,
 # WenQuanYi Zen Hei for Chinese, Japanese and Korean, Symbola for emoji.
 FONT_PACKAGES := fonts-dejavu-core fonts-dejavu-extra fonts-wqy-zenhei fonts-symbola
-SYSTEM_PACKAGES := chromium postgresql poppler-utils $(FONT_PACKAGES)
+SYSTEM_PACKAGES := chromium postgresql poppler-utils caddy coturn libnss3-tools $(FONT_PACKAGES)
 define apt_install
 missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; fi
 endef
+# Debian's caddy package starts a caddy service on port 80 of every interface when systemd runs: a test machine
+# must not serve anything to the network, so a caddy installed here has that service stopped and disabled.
 system-deps:
-	@$(call apt_install,$(SYSTEM_PACKAGES))
+	@had_caddy=$$(dpkg -s caddy >/dev/null 2>&1 && echo yes); \
+	$(call apt_install,$(SYSTEM_PACKAGES)); \
+	if [ -z "$$had_caddy" ] && [ -d /run/systemd/system ]; then $(SUDO) systemctl disable --now caddy; fi
 
 # The app runs without them (the PDF then draws only Latin names): a machine without apt still gets the app.
 fonts:
@@ -39,6 +45,21 @@ fonts:
 app: $(STAMP) fonts
 	$(VENV)/bin/streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true \
 	  --browser.gatherUsageStats false
+
+# HTTPS in front of `make app` (deploy/Caddyfile; README, "Run calfcheck for a clinic"). SITE is the name athletes
+# type; TLS=internal on a clinic LAN (Caddy's own CA), or an e-mail address for a public name (a certificate from
+# Let's Encrypt). Streamlit stays on loopback: run `make app` beside it.
+SITE ?=
+TLS  ?= internal
+clinic:
+	@test -n "$(SITE)" || { echo "usage: make clinic SITE=<the name athletes type> [TLS=internal|you@clinic.example]"; exit 2; }
+	CALFCHECK_SITE=$(SITE) CALFCHECK_TLS=$(TLS) CALFCHECK_PORT=$(PORT) caddy run --config deploy/Caddyfile --adapter caddyfile
+
+# The TURN relay for live coaching across networks (deploy/turnserver.conf, copied and edited).
+TURN_CONF ?= /etc/turnserver.conf
+turn:
+	@! grep -q "CHANGE-ME" $(TURN_CONF) || { echo "$(TURN_CONF): set static-auth-secret (deploy/turnserver.conf says how)"; exit 2; }
+	turnserver -c $(TURN_CONF)
 
 test: $(STAMP) system-deps lint
 	$(PY) -m pytest

@@ -3,12 +3,16 @@
 Threads: ``queued_video_frames_callback`` runs on streamlit-webrtc's worker thread. It only calls the
 ``LiveCoach`` and stores its immutable ``LiveState``; it makes no ``st.*`` calls. The page polls that
 state from a fragment that reruns every half second.
+
+Across networks (``app_pages.live_network``): opened over plain HTTP from another machine the page says in one
+sentence that the browser cannot open a camera there; the ICE servers (TURN credentials minted per session)
+come from the server's settings, never a library's default; and at most ``max_athletes`` streams are analysed
+at once: the next athlete is told the server is busy (before START, or on the status panel if two pressed
+START for the last seat together) instead of getting a frozen page.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import threading
 import time
 
@@ -16,6 +20,7 @@ import av
 import streamlit as st
 from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
+from app_pages.live_network import BUSY, live_seats, live_settings, rtc_configs
 from app_pages.plain import plain
 from app_pages.records import DraftStore, save_panel
 from app_pages.tempo_guide import guide_html
@@ -23,22 +28,18 @@ from app_pages.ui import Prescription, header, prescription_picker, summary_bloc
 from vision import report
 from vision.annotate import PHASE_COLOURS
 from vision.live import LiveState
+from vision.live_seats import LiveSeats
 from vision.pipeline import LiveCoach, recent_in_queue
 from vision.scoring import describe_rep
+from vision.secure_origin import camera_allowed
 from vision.types import Frame
 
 DRAFTS = DraftStore.for_user()  # the logged-in user's own (on a clinic server)
 PHASE_CSS = {phase.name: "#{:02x}{:02x}{:02x}".format(*rgb) for phase, rgb in PHASE_COLOURS.items()}
-
-
-def rtc_configuration() -> dict:
-    """No ICE servers on loopback; a deployment sets CALFCHECK_ICE_SERVERS to a JSON list."""
-    raw = os.environ.get("CALFCHECK_ICE_SERVERS", "").strip()
-    try:
-        servers = json.loads(raw) if raw else []
-    except ValueError:
-        servers = []
-    return {"iceServers": servers}
+INSECURE = (
+    "This page was opened over plain HTTP from another machine, where browsers never open a camera:"
+    " open calfcheck at its https:// address."
+)
 
 
 class LiveHolder:
@@ -50,16 +51,29 @@ class LiveHolder:
         self.coach: LiveCoach | None = None
         self.error: str | None = None
         self.frames = 0
+        self.seats: LiveSeats | None = None
+        self.refused = False  # no seat was free when this set started: frames pass through unanalysed
 
-    def start_set(self, prescription: Prescription) -> None:
+    def start_set(self, prescription: Prescription, seats: LiveSeats) -> None:
         with self.lock:
             if self.coach is not None:
                 self.coach.close()
             self.prescription, self.coach, self.error, self.frames = prescription, None, None, 0
+            self.seats, self.refused = seats, not seats.claim(self, time.monotonic())
+
+    def stop_set(self) -> None:
+        if self.seats is not None:
+            self.seats.release(self)
 
     async def callback(self, queued: list[av.VideoFrame]) -> list[av.VideoFrame]:
         """Every frame that arrived since the last call (a burst, after network jitter): all analysed."""
         with self.lock:
+            if self.refused or self.seats is None:
+                return queued[-1:]
+            # Claiming again is the heartbeat: a seat whose stream has gone quiet is freed (live_seats).
+            if not self.seats.claim(self, time.monotonic()):
+                self.refused = True  # our seat went stale (a long network stall) and someone else took it
+                return queued[-1:]
             if self.coach is None and self.prescription is not None:
                 p = self.prescription
                 self.coach = LiveCoach(p.protocol, p.leg, p.band)  # one landmarker per stream
@@ -83,8 +97,32 @@ class LiveHolder:
 
 
 header("Live coaching", "Sit side-on to the camera with the working leg crossed over, the whole leg and foot in view.")
+if not camera_allowed(st.context.url):
+    st.warning(INSECURE)  # instead of a video box that could never start
+    st.stop()
 holder: LiveHolder = st.session_state.setdefault("live_holder", LiveHolder())
 was_playing = st.session_state.get("live_playing", False)
+settings = live_settings()
+seats = live_seats()
+browser_rtc, server_rtc = rtc_configs(settings)
+
+
+@st.fragment(run_every=3)
+def follow_the_seats(busy: bool) -> None:
+    """Before START the page follows the server's seats: the busy sentence stays until a seat is free, then the
+    camera is offered again by itself; a camera offered while the last seat is taken turns into the sentence."""
+    if seats.busy(holder, time.monotonic()) != busy:
+        st.rerun(scope="app")
+    if busy:
+        st.warning(BUSY)
+        st.page_link("app_pages/review.py", label="Upload a recorded set")  # in every menu that has this page
+
+
+if not was_playing:
+    busy = seats.busy(holder, time.monotonic())
+    follow_the_seats(busy)
+    if busy:
+        st.stop()  # one sentence, no camera box, no picker for a set that cannot start
 
 prescription = prescription_picker("live", disabled=was_playing)
 audio = st.toggle("Audio tick in the tempo guide", value=False)
@@ -95,7 +133,8 @@ with video_col:
     ctx = webrtc_streamer(
         key="calfcheck-live",
         mode=WebRtcMode.SENDRECV,
-        rtc_configuration=rtc_configuration(),
+        rtc_configuration=browser_rtc,
+        server_rtc_configuration=server_rtc,  # aiortc on the server: the same TURN, its own credentials
         media_stream_constraints={"video": {"width": {"ideal": 960}}, "audio": False},
         queued_video_frames_callback=holder.callback,  # every frame, even those arriving in a burst
         async_processing=True,  # analysis runs beside the stream; a backlog is capped so cues stay current
@@ -108,7 +147,9 @@ with video_col:
     )
 playing = bool(ctx.state.playing)
 if playing and not was_playing:
-    holder.start_set(prescription)
+    holder.start_set(prescription, seats)
+elif was_playing and not playing:
+    holder.stop_set()
 st.session_state["live_playing"] = playing
 
 
@@ -137,6 +178,8 @@ def status_panel() -> None:
             f"{state.fps:.0f} frames/s analysed · {state.latency_ms:.0f} ms per frame · "
             f"leg: {state.leg.value if state.leg else 'finding…'}"
         )
+    if holder.refused:
+        st.warning(BUSY)
     if holder.error:
         st.warning("The live analysis hit a problem with a frame and skipped it. If cues stop, press STOP and START.")
 

@@ -49,8 +49,9 @@ def app_url(tmp_path_factory, app_db):
     proc.wait(timeout=20)
 
 
-def make_y4m(src: Path, dst: Path, height: int = 528, fps: int = 15) -> Path:
-    """Chromium's fake camera plays .y4m: convert the clip with FFmpeg's libraries (PyAV)."""
+def make_y4m(src: Path, dst: Path, height: int = 528, fps: int = 15, until_s: float | None = None) -> Path:
+    """Chromium's fake camera plays .y4m: convert the clip with FFmpeg's libraries (PyAV); ``until_s`` cuts
+    it short (the camera loops the file)."""
     with av.open(str(src)) as inp, av.open(str(dst), "w", format="yuv4mpegpipe") as out:
         vin = inp.streams.video[0]
         width = round(vin.codec_context.width * height / vin.codec_context.height / 2) * 2
@@ -58,6 +59,8 @@ def make_y4m(src: Path, dst: Path, height: int = 528, fps: int = 15) -> Path:
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         next_t, n = 0.0, 0
         for frame in inp.decode(video=0):
+            if until_s is not None and frame.time >= until_s:
+                break
             if frame.time + 1e-6 < next_t:
                 continue  # resample to the fake camera's rate by timestamp
             f = frame.reformat(width=width, height=height, format="yuv420p")
