@@ -11,6 +11,7 @@ import json
 import os
 import threading
 import time
+from collections import deque
 
 import av
 import streamlit as st
@@ -20,14 +21,18 @@ from app_pages.plain import plain
 from app_pages.records import DraftStore, save_panel
 from app_pages.tempo_guide import guide_html
 from app_pages.ui import Prescription, header, prescription_picker, summary_block
+from app_pages.voice import POLL_S, voice
 from vision import report
 from vision.annotate import PHASE_COLOURS
 from vision.live import LiveState
 from vision.pipeline import LiveCoach, recent_in_queue
 from vision.scoring import describe_rep
 from vision.types import Frame
+from vision.voice import Announcer, Utterance
 
 DRAFTS = DraftStore.for_user()  # the logged-in user's own (on a clinic server)
+FACING = {"Front": "user", "Rear": "environment"}  # the camera's label → getUserMedia's facingMode
+SPOKEN_KEPT = 16  # utterances handed to the browser on each poll: far more than one poll can make due
 PHASE_CSS = {phase.name: "#{:02x}{:02x}{:02x}".format(*rgb) for phase, rgb in PHASE_COLOURS.items()}
 
 
@@ -50,12 +55,40 @@ class LiveHolder:
         self.coach: LiveCoach | None = None
         self.error: str | None = None
         self.frames = 0
+        self.announcer: Announcer | None = None
+        self.spoken: deque[Utterance] = deque(maxlen=SPOKEN_KEPT)
 
     def start_set(self, prescription: Prescription) -> None:
         with self.lock:
             if self.coach is not None:
                 self.coach.close()
             self.prescription, self.coach, self.error, self.frames = prescription, None, None, 0
+            last = self.announcer.last_seq if self.announcer else 0
+            self.announcer = Announcer(prescription.protocol, last)
+
+    def _announce(self, state: LiveState) -> None:
+        """Every analysed frame's state (video thread): what became worth saying on it."""
+        announcer = self.announcer
+        if announcer is not None:
+            said = announcer.update(state)
+            if said:
+                with self.lock:
+                    self.spoken.extend(said)
+
+    def finish_set(self) -> None:
+        """STOP pressed: the set's end is said (once; not for a set with no reps)."""
+        coach, announcer = self.coach, self.announcer
+        if coach is not None and announcer is not None:
+            said = announcer.finish(coach.state)
+            with self.lock:
+                self.spoken.extend(said)
+
+    def utterances(self) -> tuple[list[Utterance], float]:
+        """The latest utterances, oldest first, and the newest analysed frame's time."""
+        with self.lock:
+            spoken = list(self.spoken)
+        state = self.state()
+        return spoken, state.t_s if state else 0.0
 
     async def callback(self, queued: list[av.VideoFrame]) -> list[av.VideoFrame]:
         """Every frame that arrived since the last call (a burst, after network jitter): all analysed."""
@@ -70,7 +103,7 @@ class LiveHolder:
         recent = recent_in_queue(times)  # a backlog too old to be worth analysing is not even converted
         frames = [Frame(queued[i].to_ndarray(format="rgb24"), times[i], self.frames + n) for n, i in enumerate(recent)]
         try:
-            annotated, _ = coach.process_queued(frames)
+            annotated, _ = coach.process_queued(frames, on_state=self._announce)
         except Exception as exc:  # keep the stream alive; the page shows the message
             self.error = f"{type(exc).__name__}: {exc}"
             return queued[-1:]
@@ -87,7 +120,17 @@ holder: LiveHolder = st.session_state.setdefault("live_holder", LiveHolder())
 was_playing = st.session_state.get("live_playing", False)
 
 prescription = prescription_picker("live", disabled=was_playing)
-audio = st.toggle("Audio tick in the tempo guide", value=False)
+switches = st.columns(3)
+# On by default: the athlete watches the foot, not the screen (issue 22). The device's own voice, nothing fetched.
+spoken_on = switches[0].toggle("Spoken cues", value=True, help="push, hold, return, the count and 'set done', aloud")
+audio = switches[1].toggle("Audio tick in the tempo guide", value=False)
+# A phone's front camera shows the athlete the screen; the rear one films better. The browser takes it as a
+# preference ("ideal"): a laptop with one camera uses that one, and streamlit-webrtc's "Select Device" still lists
+# every camera.
+facing = (
+    switches[2].segmented_control("Camera", list(FACING), default="Front", key="live-camera", disabled=was_playing)
+    or "Front"
+)
 st.iframe(guide_html(prescription.protocol, audio), height=90)
 
 video_col, panel_col = st.columns([3, 2], gap="large")
@@ -96,7 +139,10 @@ with video_col:
         key="calfcheck-live",
         mode=WebRtcMode.SENDRECV,
         rtc_configuration=rtc_configuration(),
-        media_stream_constraints={"video": {"width": {"ideal": 960}}, "audio": False},
+        media_stream_constraints={
+            "video": {"width": {"ideal": 960}, "facingMode": {"ideal": FACING[facing]}},
+            "audio": False,
+        },
         queued_video_frames_callback=holder.callback,  # every frame, even those arriving in a burst
         async_processing=True,  # analysis runs beside the stream; a backlog is capped so cues stay current
         video_html_attrs={
@@ -109,7 +155,15 @@ with video_col:
 playing = bool(ctx.state.playing)
 if playing and not was_playing:
     holder.start_set(prescription)
+if was_playing and not playing:
+    holder.finish_set()
 st.session_state["live_playing"] = playing
+
+
+@st.fragment(run_every=POLL_S if playing else None)
+def voice_panel() -> None:
+    spoken, now = holder.utterances()
+    voice(spoken, now, spoken_on)
 
 
 @st.fragment(run_every=0.5)
@@ -119,8 +173,8 @@ def status_panel() -> None:
     phase = state.phase.name if state else "REST"
     st.markdown(
         f"<div class='cc-card'><p class='cc-label'>set</p>"
-        f"<p class='cc-big' id='cc-reps' style='font-size:2.4rem'>Reps: {reps}</p>"
-        f"<p class='cc-big' id='cc-phase' style='font-size:1.5rem; color:{PHASE_CSS[phase]}'>Phase: {phase}</p></div>",
+        f"<p class='cc-big cc-count' id='cc-reps'>Reps: {reps}</p>"
+        f"<p class='cc-big cc-phase' id='cc-phase' style='color:{PHASE_CSS[phase]}'>Phase: {phase}</p></div>",
         unsafe_allow_html=True,
     )
     cue = state.cue if state else "Press START, then push the foot down when you are ready"
@@ -141,6 +195,7 @@ def status_panel() -> None:
         st.warning("The live analysis hit a problem with a frame and skipped it. If cues stop, press STOP and START.")
 
 
+voice_panel()  # draws nothing: below the columns, so a phone shows no gap between the video and the count
 with panel_col:
     status_panel()
 

@@ -1,11 +1,15 @@
 """The app in a real browser: Debian's Chromium driven by Playwright, a fake camera fed from a clip.
 
+The live set runs once, on an emulated phone (Pixel 7, portrait, touch): it is counted, its cues are spoken
+(the page's ``speechSynthesis.speak`` calls recorded), and the page's layout is measured. Every request a page
+makes to another host is refused, and fails the test when the app's own pages made it.
 These need /usr/bin/chromium (``make test`` installs it) and ../shared for the clips.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import time
 from fractions import Fraction
 from pathlib import Path
@@ -69,41 +73,112 @@ def make_y4m(src: Path, dst: Path, height: int = 528, fps: int = 15) -> Path:
     return dst
 
 
+PHONE = "Pixel 7"  # portrait, touch, a mobile viewport: 412 x 839 CSS px
+# Records what the page asks the browser to say (every frame runs it: the voice runs in the page itself).
+RECORD_SPEECH = """
+window.__spoken = [];
+if (window.speechSynthesis) {
+  const speak = window.speechSynthesis.speak.bind(window.speechSynthesis);
+  window.speechSynthesis.speak = (u) => {
+    window.__spoken.push({text: u.text, t: performance.now()});
+    try { speak(u); } catch (e) {}
+  };
+}
+"""
+LOOPBACK = re.compile(r"^(?!https?://(127\.0\.0\.1|localhost)[:/]).*")
+
+
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory):
+def playwright_api():
+    """Playwright itself: its browser types and its device descriptors (``.devices``)."""
     from playwright.sync_api import sync_playwright
 
-    y4m = make_y4m(CLIP, tmp_path_factory.mktemp("camera") / "tempo_123_x4.y4m")
     with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-video-capture={y4m}",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--autoplay-policy=no-user-gesture-required",
-            ],
-        )
-        yield b
-        b.close()
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory, playwright_api):
+    y4m = make_y4m(CLIP, tmp_path_factory.mktemp("camera") / "tempo_123_x4.y4m")
+    b = playwright_api.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            "--headless",
+            "--no-sandbox",
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={y4m}",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--autoplay-policy=no-user-gesture-required",
+        ],
+    )
+    yield b
+    b.close()
+
+
+def closed_to_the_network(context, base: str) -> list[str]:
+    """Refuse every request off loopback; the returned list collects those the app's own pages made."""
+    outside: list[str] = []
+
+    def refuse(route) -> None:
+        try:
+            asked_by = route.request.frame.url
+        except Exception:  # noqa: BLE001 - a request from no frame (a service worker): count it
+            asked_by = base
+        if asked_by.startswith(base) and not route.request.url.startswith(("data:", "blob:", "about:")):
+            outside.append(route.request.url)
+        route.abort()
+
+    context.route(LOOPBACK, refuse)
+    return outside
 
 
 @pytest.fixture
-def page(browser, artifacts, request):
+def page(browser, artifacts, request, app_url):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    outside = closed_to_the_network(context, app_url)
     pg = context.new_page()
     yield pg
     pg.screenshot(path=str(artifacts / f"{request.node.name}.png"), full_page=True)
     context.close()
+    assert outside == [], outside
 
 
-def test_live_page_counts_the_clip_reps_and_keeps_the_set_until_it_is_saved(app_url, app_db, page):
+@pytest.fixture
+def phone(browser, playwright_api, artifacts, request, app_url):
+    """A phone's browser: device emulation (viewport, pixel ratio, touch, a mobile user agent), portrait."""
+    context = browser.new_context(**playwright_api.devices[PHONE])
+    outside = closed_to_the_network(context, app_url)
+    context.add_init_script(RECORD_SPEECH)
+    pg = context.new_page()
+    yield pg
+    pg.screenshot(path=str(artifacts / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert outside == [], outside
+
+
+def phone_layout(page) -> dict:
+    """What a phone shows: horizontal overflow, the widest video's share of the width, the count's type size."""
+    return page.evaluate("""() => {
+        const frame = document.querySelector("iframe[title*='webrtc']");
+        const video = frame && frame.contentDocument && frame.contentDocument.querySelector("video");
+        const reps = document.querySelector("#cc-reps");
+        return {
+            scrollWidth: document.scrollingElement.scrollWidth,
+            innerWidth: window.innerWidth,
+            videoWidth: video ? video.getBoundingClientRect().width : 0,
+            countPx: reps ? parseFloat(getComputedStyle(reps).fontSize) : 0,
+        };
+    }""")
+
+
+def test_live_page_on_a_phone_counts_and_speaks_the_reps_and_keeps_the_set_until_it_is_saved(
+    app_url, app_db, phone, artifacts
+):
+    page = phone
     page.goto(f"{app_url}/")  # the live page is the default page
     page.get_by_text("Reps: 0").wait_for(timeout=60_000)
     webrtc = page.frame_locator("iframe[title*='webrtc']")
@@ -123,10 +198,35 @@ def test_live_page_counts_the_clip_reps_and_keeps_the_set_until_it_is_saved(app_
     assert seen == sorted(seen)  # the count only ever goes up
     assert elapsed < 34 + 25, elapsed  # reached on the first pass (plus connection time)
     page.get_by_text("push", exact=False).first.wait_for(timeout=5_000)  # the last rep's timing is shown
+
+    # On the phone: nothing wider than the screen, the video the screen's width, the count large.
+    page.locator("#cc-reps").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "phone-live.png"))
+    layout = phone_layout(page)
+    assert layout["scrollWidth"] <= layout["innerWidth"], layout
+    assert layout["videoWidth"] >= 0.9 * layout["innerWidth"], layout
+    assert layout["countPx"] >= 48, layout  # about 13 mm tall on a phone: readable at arm's length
+    select = webrtc.get_by_text("Select Device")  # the camera can be switched (front, rear, any other)
+    assert select.is_visible()
+    box = select.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= layout["innerWidth"] and box["height"] >= 30, box
+
     webrtc.get_by_text("STOP").click()
     stopped_after = time.time() - started
     page.get_by_text("Set summary").wait_for(timeout=30_000)
     page.get_by_text("Download JSON report").wait_for(timeout=10_000)
+    # What was said (before the reload below clears the page's record): the count, rep by rep, each rep pushed,
+    # held and returned in that order, then the set's end with the count the page shows.
+    page.wait_for_function("() => window.__spoken.some(s => s.text.startsWith('Set done'))", timeout=10_000)
+    said_reps = int(page.locator("#cc-reps").inner_text().split(":")[1])
+    spoken = [s["text"] for s in page.evaluate("() => window.__spoken")]
+    counts = [text for text in spoken if text.isdigit()]
+    assert counts == [str(n) for n in range(1, said_reps + 1)], spoken
+    assert spoken[-1] == f"Set done: {said_reps} reps", spoken
+    heard = " ".join(text for text in spoken[:-1] if text in ("Push", "Hold", "Return") or text.isdigit())
+    expected = " ".join(f"Push Hold Return {n}" for n in range(1, said_reps + 1))
+    # (a STOP pressed late may catch the looping camera's next push, begun at 34 s, before its count)
+    assert heard == expected or (stopped_after > 33 and heard.startswith(expected + " Push")), spoken
 
     # The finished set survives a refresh of the browser until it is saved (or discarded).
     page.get_by_text("Sets not saved yet").wait_for(timeout=30_000)

@@ -58,10 +58,11 @@ def phase_words(protocol: ExerciseProtocol) -> dict[Phase, str]:
 class Announcer:
     """The state between frames: the last phase, the last count said, how long a gate message has held."""
 
-    def __init__(self, protocol: ExerciseProtocol) -> None:
+    def __init__(self, protocol: ExerciseProtocol, last_seq: int = 0) -> None:
+        """``last_seq``: the previous set's last number, so that numbers keep growing across sets."""
         self.words = phase_words(protocol)
         self._gate_texts = set(quality.WEAK_SIGNAL.values())
-        self._seq = 0
+        self._seq = last_seq
         self._phase = Phase.REST
         self._said = 0  # the highest count said this set
         self._return_said = False  # the hold's return prompt, this rep
@@ -69,6 +70,10 @@ class Announcer:
         self._gate_said_at: dict[str, float] = {}
         self._last_rep_t: float | None = None
         self._done_said = False
+
+    @property
+    def last_seq(self) -> int:
+        return self._seq
 
     def _say(self, t: float, text: str, kind: Kind) -> Utterance:
         self._seq += 1
