@@ -28,6 +28,8 @@ CSS = """
   .block-container {padding-left: 0.6rem; padding-right: 0.6rem;}
   /* columns stack on a phone: the desktop's wide gap between them would part the video from the count */
   [data-testid="stHorizontalBlock"] {row-gap: 0.6rem !important;}
+  /* a touch screen shows the charts' tool bar all the time, over their titles; pinch-zoom needs none */
+  .modebar-container {display: none !important;}
   .cc-card {padding: 10px 14px;}
   .cc-card .cc-count {font-size: 3.6rem;}
   .cc-card .cc-phase {font-size: 2rem;}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import time
+from datetime import date
 from fractions import Fraction
 from pathlib import Path
 
@@ -18,7 +19,15 @@ import av
 import pytest
 
 from tests.conftest import REMIX, needs_shared
-from tests.streamlit_app import enter_text, free_port, start_app, wait_until_settled
+from tests.streamlit_app import (
+    PHONE,
+    enter_text,
+    free_port,
+    phone_layout,
+    start_app,
+    tall_screenshot,
+    wait_until_settled,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
@@ -73,7 +82,6 @@ def make_y4m(src: Path, dst: Path, height: int = 528, fps: int = 15) -> Path:
     return dst
 
 
-PHONE = "Pixel 7"  # portrait, touch, a mobile viewport: 412 x 839 CSS px
 # Records what the page asks the browser to say (every frame runs it: the voice runs in the page itself).
 RECORD_SPEECH = """
 window.__spoken = [];
@@ -82,6 +90,17 @@ if (window.speechSynthesis) {
   window.speechSynthesis.speak = (u) => {
     window.__spoken.push({text: u.text, t: performance.now()});
     try { speak(u); } catch (e) {}
+  };
+}
+"""
+# Records what each frame asks of the camera (streamlit-webrtc calls getUserMedia in its own frame).
+RECORD_CAMERA = """
+window.__asked = [];
+if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+  const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = (constraints) => {
+    window.__asked.push(JSON.parse(JSON.stringify(constraints)));
+    return getUserMedia(constraints);
   };
 }
 """
@@ -153,26 +172,12 @@ def phone(browser, playwright_api, artifacts, request, app_url):
     context = browser.new_context(**playwright_api.devices[PHONE])
     outside = closed_to_the_network(context, app_url)
     context.add_init_script(RECORD_SPEECH)
+    context.add_init_script(RECORD_CAMERA)
     pg = context.new_page()
     yield pg
     pg.screenshot(path=str(artifacts / f"{request.node.name}.png"), full_page=True)
     context.close()
     assert outside == [], outside
-
-
-def phone_layout(page) -> dict:
-    """What a phone shows: horizontal overflow, the widest video's share of the width, the count's type size."""
-    return page.evaluate("""() => {
-        const frame = document.querySelector("iframe[title*='webrtc']");
-        const video = frame && frame.contentDocument && frame.contentDocument.querySelector("video");
-        const reps = document.querySelector("#cc-reps");
-        return {
-            scrollWidth: document.scrollingElement.scrollWidth,
-            innerWidth: window.innerWidth,
-            videoWidth: video ? video.getBoundingClientRect().width : 0,
-            countPx: reps ? parseFloat(getComputedStyle(reps).fontSize) : 0,
-        };
-    }""")
 
 
 def test_live_page_on_a_phone_counts_and_speaks_the_reps_and_keeps_the_set_until_it_is_saved(
@@ -246,6 +251,65 @@ def test_live_page_on_a_phone_counts_and_speaks_the_reps_and_keeps_the_set_until
         [session] = records.sessions(records.athlete("Live Athlete").id)
         assert session.source == "live" and session.sets[0].rep_count == kept
         assert session.sets[0].has_landmarks and not session.sets[0].has_video
+
+
+def test_an_athletes_three_pages_fit_a_phone(app_url, app_db, phone, artifacts):
+    """Live coaching, Clip review and Progress (the local app's athlete pages) on a phone in portrait: nothing
+    wider than the screen, the camera's frame the screen's width and its device selector in reach, the upload
+    button in reach, the progress charts drawn; a screenshot of each."""
+    from tests.synthetic import band_session
+    from vision.records import Records, SetToSave
+
+    with Records.open(app_db) as records:
+        athlete = records.add_athlete("Phone Athlete").id
+        for day, reps in ((date(2026, 11, 2), 8), (date(2026, 11, 5), 11)):
+            item = SetToSave.from_analysis(band_session(reps), content_hash=f"phone-{day}")
+            records.save_set(athlete, item, source="upload", day=day)
+    page = phone
+    page.goto(f"{app_url}/")
+    page.get_by_text("Reps: 0").wait_for(timeout=60_000)
+    webrtc = page.frame_locator("iframe[title*='webrtc']")
+    webrtc.get_by_text("Select Device").wait_for(timeout=30_000)
+    wait_until_settled(page)
+    layout = phone_layout(page)
+    assert layout["scrollWidth"] <= layout["innerWidth"], layout
+    assert layout["frameWidth"] >= 0.9 * layout["innerWidth"], layout
+    assert layout["countPx"] >= 48, layout
+    assert page.get_by_text("Spoken cues").is_visible()  # the switch, on by default
+    assert page.get_by_role("switch", name="Spoken cues").is_checked()
+    tall_screenshot(page, artifacts / "phone-live-page.png")
+    # The rear camera, chosen on the page, is what the browser is asked for (a preference: the fake camera
+    # answers either way).
+    page.get_by_text("Rear", exact=True).tap()
+    wait_until_settled(page)
+    webrtc.get_by_text("START").tap()
+    webrtc.get_by_text("STOP").wait_for(timeout=30_000)
+    asked = webrtc.locator("body").evaluate("() => window.__asked")
+    webrtc.get_by_text("STOP").tap()
+    assert [a["video"]["facingMode"] for a in asked] == [{"ideal": "environment"}], asked
+
+    page.goto(f"{app_url}/review")
+    browse = page.get_by_role("button", name="Upload", exact=True)
+    browse.wait_for(timeout=60_000)
+    wait_until_settled(page)
+    layout = phone_layout(page)
+    assert layout["scrollWidth"] <= layout["innerWidth"], layout
+    box = browse.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= layout["innerWidth"] and box["height"] >= 30, box
+    tall_screenshot(page, artifacts / "phone-review.png")
+
+    page.goto(f"{app_url}/progress")
+    # On a touch screen the select box opens a list to tap (it takes no typing): tap the athlete.
+    page.get_by_role("combobox", name="Athlete").tap()
+    page.get_by_role("option", name="Phone Athlete").tap()
+    wait_until_settled(page)
+    page.get_by_text("Sessions").first.wait_for(timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=60_000)
+    wait_until_settled(page)
+    layout = phone_layout(page)
+    assert layout["scrollWidth"] <= layout["innerWidth"], layout
+    assert page.locator(".modebar-container").first.is_hidden()  # the charts' tool bar would cover their titles
+    tall_screenshot(page, artifacts / "phone-progress.png")
 
 
 def upload(page, app_url, path: Path, navigate: bool = True) -> None:
