@@ -52,8 +52,17 @@ function say(text, kind) {
   synth.speak(u);
 }
 
+function prime() {
+  // Some phone browsers speak only from inside a touch's handler the first time: a silent word unlocks speech.
+  if (!window.speechSynthesis || typeof SpeechSynthesisUtterance === "undefined") return;
+  const u = new SpeechSynthesisUtterance("");
+  u.volume = 0;
+  window.speechSynthesis.speak(u);
+}
+
 export default function ({ data }) {
   // One state for the page (not per render): the last utterance said survives every rerun of the fragment.
+  if (!window.__calfcheckVoice) document.addEventListener("pointerdown", prime, {once: true, capture: true});
   const s = (window.__calfcheckVoice = window.__calfcheckVoice || {last: null, mustSay: 0, keep: []});
   const items = data.items || [];
   const newest = items.length ? items[items.length - 1][0] : 0;

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import time
 from datetime import date
 from fractions import Fraction
@@ -59,7 +60,11 @@ def app_url(tmp_path_factory, app_db):
     url = f"http://127.0.0.1:{port}"
     yield url
     proc.terminate()
-    proc.wait(timeout=20)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:  # a WebRTC worker still closing on a loaded machine: not left behind
+        proc.kill()
+        proc.wait(timeout=20)
 
 
 def make_y4m(src: Path, dst: Path, height: int = 528, fps: int = 15) -> Path:
@@ -104,6 +109,7 @@ if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
   };
 }
 """
+PHASE_WORDS = ("Push", "Hold", "Return")
 LOOPBACK = re.compile(r"^(?!https?://(127\.0\.0\.1|localhost)[:/]).*")
 
 
@@ -224,14 +230,19 @@ def test_live_page_on_a_phone_counts_and_speaks_the_reps_and_keeps_the_set_until
     # held and returned in that order, then the set's end with the count the page shows.
     page.wait_for_function("() => window.__spoken.some(s => s.text.startsWith('Set done'))", timeout=10_000)
     said_reps = int(page.locator("#cc-reps").inner_text().split(":")[1])
-    spoken = [s["text"] for s in page.evaluate("() => window.__spoken")]
-    counts = [text for text in spoken if text.isdigit()]
-    assert counts == [str(n) for n in range(1, said_reps + 1)], spoken
+    spoken = [s["text"] for s in page.evaluate("() => window.__spoken") if s["text"]]  # (not the silent unlock)
     assert spoken[-1] == f"Set done: {said_reps} reps", spoken
-    heard = " ".join(text for text in spoken[:-1] if text in ("Push", "Hold", "Return") or text.isdigit())
-    expected = " ".join(f"Push Hold Return {n}" for n in range(1, said_reps + 1))
-    # (a STOP pressed late may catch the looping camera's next push, begun at 34 s, before its count)
-    assert heard == expected or (stopped_after > 33 and heard.startswith(expected + " Push")), spoken
+    # Each count is said as the page counts it, after the rep's return, and never twice. (The live count can jump:
+    # the weak-signal gate holds the count at 0 until enough reps show the movement is real, then gives them all.)
+    said = [(i, int(text)) for i, text in enumerate(spoken) if text.isdigit()]
+    assert said and said[-1][1] == said_reps, spoken
+    assert [n for _, n in said] == sorted({n for _, n in said}), spoken
+    assert all([w for w in spoken[:i] if w in PHASE_WORDS][-1] == "Return" for i, _ in said), spoken
+    # Every rep the camera showed was pushed, held and returned, in that order.
+    phases = " ".join(w for w in spoken if w in PHASE_WORDS)
+    expected = " ".join(["Push Hold Return"] * said_reps)
+    # (a STOP pressed late may catch the looping camera's next push, begun at 34 s)
+    assert phases == expected or (stopped_after > 33 and phases.startswith(expected + " Push")), spoken
 
     # The finished set survives a refresh of the browser until it is saved (or discarded).
     page.get_by_text("Sets not saved yet").wait_for(timeout=30_000)
