@@ -2,7 +2,9 @@
 
 Threads: ``queued_video_frames_callback`` runs on streamlit-webrtc's worker thread. It only calls the
 ``LiveCoach`` and stores its immutable ``LiveState``; it makes no ``st.*`` calls. The page polls that
-state from a fragment that reruns every half second.
+state from a fragment that reruns every half second. The spoken cues are chosen on that thread too, on every
+analysed frame (``vision.voice.Announcer``), and collected by a second fragment every ``voice.POLL_S`` while a
+set runs, which hands them to the browser to say (app_pages/voice.py says why this design).
 """
 
 from __future__ import annotations
@@ -68,20 +70,15 @@ class LiveHolder:
 
     def _announce(self, state: LiveState) -> None:
         """Every analysed frame's state (video thread): what became worth saying on it."""
-        announcer = self.announcer
-        if announcer is not None:
-            said = announcer.update(state)
-            if said:
-                with self.lock:
-                    self.spoken.extend(said)
+        with self.lock:  # the page's thread may be finishing the set (STOP) meanwhile
+            if self.announcer is not None:
+                self.spoken.extend(self.announcer.update(state))
 
     def finish_set(self) -> None:
         """STOP pressed: the set's end is said (once; not for a set with no reps)."""
-        coach, announcer = self.coach, self.announcer
-        if coach is not None and announcer is not None:
-            said = announcer.finish(coach.state)
-            with self.lock:
-                self.spoken.extend(said)
+        with self.lock:
+            if self.coach is not None and self.announcer is not None:
+                self.spoken.extend(self.announcer.finish(self.coach.state))
 
     def utterances(self) -> tuple[list[Utterance], float]:
         """The latest utterances, oldest first, and the newest analysed frame's time."""
