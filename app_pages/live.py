@@ -58,7 +58,7 @@ class LiveHolder:
         self.error: str | None = None
         self.frames = 0
         self.announcer: Announcer | None = None
-        self.spoken: deque[Utterance] = deque(maxlen=SPOKEN_KEPT)
+        self.spoken: deque[tuple[Utterance, float]] = deque(maxlen=SPOKEN_KEPT)  # with the wall time it was due
 
     def start_set(self, prescription: Prescription) -> None:
         with self.lock:
@@ -72,16 +72,16 @@ class LiveHolder:
         """Every analysed frame's state (video thread): what became worth saying on it."""
         with self.lock:  # the page's thread may be finishing the set (STOP) meanwhile
             if self.announcer is not None:
-                self.spoken.extend(self.announcer.update(state))
+                self.spoken.extend((u, time.time()) for u in self.announcer.update(state))
 
     def finish_set(self) -> None:
         """STOP pressed: the set's end is said (once; not for a set with no reps)."""
         with self.lock:
             if self.coach is not None and self.announcer is not None:
-                self.spoken.extend(self.announcer.finish(self.coach.state))
+                self.spoken.extend((u, time.time()) for u in self.announcer.finish(self.coach.state))
 
-    def utterances(self) -> tuple[list[Utterance], float]:
-        """The latest utterances, oldest first, and the newest analysed frame's time."""
+    def utterances(self) -> tuple[list[tuple[Utterance, float]], float]:
+        """The latest utterances with the wall time each was due, oldest first, and the newest frame's time."""
         with self.lock:
             spoken = list(self.spoken)
         state = self.state()

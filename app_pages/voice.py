@@ -37,13 +37,14 @@ function beep(kind) {
   o.start(); o.stop(s.audio.currentTime + (kind === "phase" ? 0.08 : 0.25));
 }
 
-function say(text, kind) {
+function say(text, kind, due) {
   const s = window.__calfcheckVoice, synth = window.speechSynthesis;
   if (!synth || typeof SpeechSynthesisUtterance === "undefined") { beep(kind); return; }
   // A newer phase word makes an older one wrong: cut it short, unless a count or sentence is still due.
   if (kind === "phase" && s.mustSay === 0 && (synth.speaking || synth.pending)) synth.cancel();
   const u = new SpeechSynthesisUtterance(text);
   u.rate = 1.15;
+  u.calfcheckDue = due;  // the server's wall time the word became due (benchmarks/bench_voice.py reads it)
   if (kind !== "phase") {
     s.mustSay += 1;
     u.onend = u.onerror = () => { s.mustSay = Math.max(0, s.mustSay - 1); };
@@ -67,11 +68,11 @@ export default function ({ data }) {
   const items = data.items || [];
   const newest = items.length ? items[items.length - 1][0] : 0;
   if (s.last === null || newest < s.last) { s.last = newest; return; }  // a page opened mid-set: nothing old
-  for (const [seq, t, text, kind] of items) {
+  for (const [seq, t, text, kind, due] of items) {
     if (seq <= s.last) continue;
     s.last = seq;
     if (!data.on || (kind === "phase" && data.now - t > data.late)) continue;
-    say(text, kind);
+    say(text, kind, due);
   }
 }
 """
@@ -79,7 +80,8 @@ export default function ({ data }) {
 _component = st.components.v2.component("calfcheck_voice", js=_JS)
 
 
-def voice(utterances: list[Utterance], now_s: float, on: bool) -> None:
-    """Mount the voice with the latest utterances (oldest first) and the newest frame's time."""
-    items = [[u.seq, round(u.t_s, 3), u.text, u.kind.value] for u in utterances]
+def voice(utterances: list[tuple[Utterance, float]], now_s: float, on: bool) -> None:
+    """Mount the voice with the latest utterances (oldest first, each with the wall time it was due: what
+    benchmarks/bench_voice.py measures the delay from) and the newest frame's time."""
+    items = [[u.seq, round(u.t_s, 3), u.text, u.kind.value, round(due, 3)] for u, due in utterances]
     _component(key="calfcheck-voice", data={"items": items, "now": round(now_s, 3), "late": SAY_LATE_S, "on": on})
