@@ -79,6 +79,9 @@ benchmark: $(STAMP)
 	$(PY) benchmarks/bench_accuracy.py
 	$(PY) benchmarks/bench_heel_trace.py
 	$(PY) benchmarks/bench_live.py
+	$(PY) benchmarks/bench_voice.py
+	$(PY) benchmarks/bench_live_capacity.py
+	$(PY) benchmarks/bench_gate.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -2,7 +2,9 @@
 
 Threads: ``queued_video_frames_callback`` runs on streamlit-webrtc's worker thread. It only calls the
 ``LiveCoach`` and stores its immutable ``LiveState``; it makes no ``st.*`` calls. The page polls that
-state from a fragment that reruns every half second.
+state from a fragment that reruns every half second. The spoken cues are chosen on that thread too, on every
+analysed frame (``vision.voice.Announcer``), and collected by a second fragment every ``voice.POLL_S`` while a
+set runs, which hands them to the browser to say (app_pages/voice.py says why this design).
 
 Across networks (``app_pages.live_network``): opened over plain HTTP from another machine the page says in one
 sentence that the browser cannot open a camera there; the ICE servers (TURN credentials minted per session)
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 
 import av
 import streamlit as st
@@ -25,6 +28,7 @@ from app_pages.plain import plain
 from app_pages.records import DraftStore, save_panel
 from app_pages.tempo_guide import guide_html
 from app_pages.ui import Prescription, header, prescription_picker, summary_block
+from app_pages.voice import POLL_S, voice
 from vision import report
 from vision.annotate import PHASE_COLOURS
 from vision.live import LiveState
@@ -33,8 +37,11 @@ from vision.pipeline import LiveCoach, recent_in_queue
 from vision.scoring import describe_rep
 from vision.secure_origin import camera_allowed
 from vision.types import Frame
+from vision.voice import Announcer, Utterance
 
 DRAFTS = DraftStore.for_user()  # the logged-in user's own (on a clinic server)
+FACING = {"Front": "user", "Rear": "environment"}  # the camera's label → getUserMedia's facingMode
+SPOKEN_KEPT = 16  # utterances handed to the browser on each poll: far more than one poll can make due
 PHASE_CSS = {phase.name: "#{:02x}{:02x}{:02x}".format(*rgb) for phase, rgb in PHASE_COLOURS.items()}
 INSECURE = (
     "This page was opened over plain HTTP from another machine, where browsers never open a camera:"
@@ -53,6 +60,8 @@ class LiveHolder:
         self.frames = 0
         self.seats: LiveSeats | None = None
         self.refused = False  # no seat was free when this set started: frames pass through unanalysed
+        self.announcer: Announcer | None = None
+        self.spoken: deque[tuple[Utterance, float]] = deque(maxlen=SPOKEN_KEPT)  # with the wall time it was due
 
     def start_set(self, prescription: Prescription, seats: LiveSeats) -> None:
         with self.lock:
@@ -60,6 +69,27 @@ class LiveHolder:
                 self.coach.close()
             self.prescription, self.coach, self.error, self.frames = prescription, None, None, 0
             self.seats, self.refused = seats, not seats.claim(self, time.monotonic())
+            last = self.announcer.last_seq if self.announcer else 0
+            self.announcer = Announcer(prescription.protocol, last)
+
+    def _announce(self, state: LiveState) -> None:
+        """Every analysed frame's state (video thread): what became worth saying on it."""
+        with self.lock:  # the page's thread may be finishing the set (STOP) meanwhile
+            if self.announcer is not None:
+                self.spoken.extend((u, time.time()) for u in self.announcer.update(state))
+
+    def finish_set(self) -> None:
+        """STOP pressed: the set's end is said (once; not for a set with no reps)."""
+        with self.lock:
+            if self.coach is not None and self.announcer is not None:
+                self.spoken.extend((u, time.time()) for u in self.announcer.finish(self.coach.state))
+
+    def utterances(self) -> tuple[list[tuple[Utterance, float]], float]:
+        """The latest utterances with the wall time each was due, oldest first, and the newest frame's time."""
+        with self.lock:
+            spoken = list(self.spoken)
+        state = self.state()
+        return spoken, state.t_s if state else 0.0
 
     def stop_set(self) -> None:
         if self.seats is not None:
@@ -84,7 +114,7 @@ class LiveHolder:
         recent = recent_in_queue(times)  # a backlog too old to be worth analysing is not even converted
         frames = [Frame(queued[i].to_ndarray(format="rgb24"), times[i], self.frames + n) for n, i in enumerate(recent)]
         try:
-            annotated, _ = coach.process_queued(frames)
+            annotated, _ = coach.process_queued(frames, on_state=self._announce)
         except Exception as exc:  # keep the stream alive; the page shows the message
             self.error = f"{type(exc).__name__}: {exc}"
             return queued[-1:]
@@ -125,7 +155,17 @@ if not was_playing:
         st.stop()  # one sentence, no camera box, no picker for a set that cannot start
 
 prescription = prescription_picker("live", disabled=was_playing)
-audio = st.toggle("Audio tick in the tempo guide", value=False)
+switches = st.columns(3)
+# On by default: the athlete watches the foot, not the screen (issue 22). The device's own voice, nothing fetched.
+spoken_on = switches[0].toggle("Spoken cues", value=True, help="push, hold, return, the count and 'set done', aloud")
+audio = switches[1].toggle("Audio tick in the tempo guide", value=False)
+# A phone's front camera shows the athlete the screen; the rear one films better. The browser takes it as a
+# preference ("ideal"): a laptop with one camera uses that one, and streamlit-webrtc's "Select Device" still lists
+# every camera.
+facing = (
+    switches[2].segmented_control("Camera", list(FACING), default="Front", key="live-camera", disabled=was_playing)
+    or "Front"
+)
 st.iframe(guide_html(prescription.protocol, audio), height=90)
 
 video_col, panel_col = st.columns([3, 2], gap="large")
@@ -135,7 +175,10 @@ with video_col:
         mode=WebRtcMode.SENDRECV,
         rtc_configuration=browser_rtc,
         server_rtc_configuration=server_rtc,  # aiortc on the server: the same TURN, its own credentials
-        media_stream_constraints={"video": {"width": {"ideal": 960}}, "audio": False},
+        media_stream_constraints={
+            "video": {"width": {"ideal": 960}, "facingMode": {"ideal": FACING[facing]}},
+            "audio": False,
+        },
         queued_video_frames_callback=holder.callback,  # every frame, even those arriving in a burst
         async_processing=True,  # analysis runs beside the stream; a backlog is capped so cues stay current
         video_html_attrs={
@@ -149,8 +192,15 @@ playing = bool(ctx.state.playing)
 if playing and not was_playing:
     holder.start_set(prescription, seats)
 elif was_playing and not playing:
+    holder.finish_set()
     holder.stop_set()
 st.session_state["live_playing"] = playing
+
+
+@st.fragment(run_every=POLL_S if playing else None)
+def voice_panel() -> None:
+    spoken, now = holder.utterances()
+    voice(spoken, now, spoken_on)
 
 
 @st.fragment(run_every=0.5)
@@ -160,8 +210,8 @@ def status_panel() -> None:
     phase = state.phase.name if state else "REST"
     st.markdown(
         f"<div class='cc-card'><p class='cc-label'>set</p>"
-        f"<p class='cc-big' id='cc-reps' style='font-size:2.4rem'>Reps: {reps}</p>"
-        f"<p class='cc-big' id='cc-phase' style='font-size:1.5rem; color:{PHASE_CSS[phase]}'>Phase: {phase}</p></div>",
+        f"<p class='cc-big cc-count' id='cc-reps'>Reps: {reps}</p>"
+        f"<p class='cc-big cc-phase' id='cc-phase' style='color:{PHASE_CSS[phase]}'>Phase: {phase}</p></div>",
         unsafe_allow_html=True,
     )
     cue = state.cue if state else "Press START, then push the foot down when you are ready"
@@ -184,6 +234,7 @@ def status_panel() -> None:
         st.warning("The live analysis hit a problem with a frame and skipped it. If cues stop, press STOP and START.")
 
 
+voice_panel()  # draws nothing: below the columns, so a phone shows no gap between the video and the count
 with panel_col:
     status_panel()
 

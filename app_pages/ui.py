@@ -18,7 +18,23 @@ CSS = """
 .cc-card {background: #ffffff; border: 1px solid #dce6e1; border-radius: 12px; padding: 14px 18px; margin-bottom: 12px;}
 .cc-big {font-size: 2.1rem; font-weight: 700; line-height: 1.1; margin: 0;}
 .cc-label {color: #5b6b64; font-size: 0.85rem; text-transform: uppercase; letter-spacing: .04em; margin: 0;}
-.cc-cue {font-size: 1.35rem; font-weight: 600; color: #1f7a5a;}
+.cc-card .cc-cue {font-size: 1.35rem; font-weight: 600; color: #1f7a5a;}
+/* ".cc-card .x": Streamlit's own paragraph style (a class and an element) would win over a class alone. */
+.cc-card .cc-count {font-size: 2.4rem;}
+.cc-card .cc-phase {font-size: 1.5rem;}
+/* A phone in portrait: the athlete reads the count and the cue at arm's length, the leg crossed, the phone on
+   the floor or a chair; the page's side margins go to the video. */
+@media (max-width: 640px) {
+  .block-container {padding-left: 0.6rem; padding-right: 0.6rem;}
+  /* columns stack on a phone: the desktop's wide gap between them would part the video from the count */
+  [data-testid="stHorizontalBlock"] {row-gap: 0.6rem !important;}
+  /* a touch screen shows the charts' tool bar all the time, over their titles; pinch-zoom needs none */
+  .modebar-container {display: none !important;}
+  .cc-card {padding: 10px 14px;}
+  .cc-card .cc-count {font-size: 3.6rem;}
+  .cc-card .cc-phase {font-size: 2rem;}
+  .cc-card .cc-cue {font-size: 1.8rem; line-height: 1.2;}
+}
 </style>
 """
 

@@ -88,3 +88,39 @@ def enter_text(page, label: str, text: str) -> None:
         if box.input_value() == text:
             return
     raise AssertionError(f"the text box {label!r} did not keep {text!r}")
+
+
+PHONE = "Pixel 7"  # Playwright's descriptor: portrait, touch, a mobile user agent, 412 x 839 CSS px
+
+
+def phone_layout(page) -> dict:
+    """What a phone shows: horizontal overflow (the document's, and that of Streamlit's main area, which scrolls
+    on its own), the camera's video and frame widths, the count's type size."""
+    return page.evaluate("""() => {
+        const frame = document.querySelector("iframe[title*='webrtc']");
+        const video = frame && frame.contentDocument && frame.contentDocument.querySelector("video");
+        const reps = document.querySelector("#cc-reps");
+        const main = document.querySelector('[data-testid="stMain"]');
+        return {
+            scrollWidth: Math.max(document.scrollingElement.scrollWidth, main ? main.scrollWidth : 0),
+            innerWidth: window.innerWidth,
+            frameWidth: frame ? frame.getBoundingClientRect().width : 0,
+            videoWidth: video ? video.getBoundingClientRect().width : 0,
+            countPx: reps ? parseFloat(getComputedStyle(reps).fontSize) : 0,
+        };
+    }""")
+
+
+def tall_screenshot(page, path: Path) -> None:
+    """The whole page as a phone shows it, scrolled through: Streamlit scrolls its main area itself, so a
+    full-page screenshot would stop at the screen's height; the screen is made as tall as the page instead (its
+    width, and so the layout, unchanged)."""
+    size = page.viewport_size
+    height = page.evaluate(
+        """() => { const main = document.querySelector('[data-testid="stMain"]');
+                   return Math.max(main ? main.scrollHeight : 0, document.scrollingElement.scrollHeight); }"""
+    )
+    page.set_viewport_size({"width": size["width"], "height": min(int(height), 5000)})
+    wait_until_settled(page)
+    page.screenshot(path=str(path))
+    page.set_viewport_size(size)

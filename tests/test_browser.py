@@ -1,12 +1,18 @@
 """The app in a real browser: Debian's Chromium driven by Playwright, a fake camera fed from a clip.
 
+The live set runs once, on an emulated phone (Pixel 7, portrait, touch): it is counted, its cues are spoken
+(the page's ``speechSynthesis.speak`` calls recorded), and the page's layout is measured. Every request a page
+makes to another host is refused, and fails the test when the app's own pages made it.
 These need /usr/bin/chromium (``make test`` installs it) and ../shared for the clips.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import subprocess
 import time
+from datetime import date
 from fractions import Fraction
 from pathlib import Path
 
@@ -14,7 +20,15 @@ import av
 import pytest
 
 from tests.conftest import REMIX, needs_shared
-from tests.streamlit_app import enter_text, free_port, start_app, wait_until_settled
+from tests.streamlit_app import (
+    PHONE,
+    enter_text,
+    free_port,
+    phone_layout,
+    start_app,
+    tall_screenshot,
+    wait_until_settled,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
@@ -46,7 +60,11 @@ def app_url(tmp_path_factory, app_db):
     url = f"http://127.0.0.1:{port}"
     yield url
     proc.terminate()
-    proc.wait(timeout=20)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:  # a WebRTC worker still closing on a loaded machine: not left behind
+        proc.kill()
+        proc.wait(timeout=20)
 
 
 def make_y4m(src: Path, dst: Path, height: int = 528, fps: int = 15, until_s: float | None = None) -> Path:
@@ -72,41 +90,109 @@ def make_y4m(src: Path, dst: Path, height: int = 528, fps: int = 15, until_s: fl
     return dst
 
 
+# Records what the page asks the browser to say (every frame runs it: the voice runs in the page itself).
+RECORD_SPEECH = """
+window.__spoken = [];
+if (window.speechSynthesis) {
+  const speak = window.speechSynthesis.speak.bind(window.speechSynthesis);
+  window.speechSynthesis.speak = (u) => {
+    window.__spoken.push({text: u.text, t: performance.now()});
+    try { speak(u); } catch (e) {}
+  };
+}
+"""
+# Records what each frame asks of the camera (streamlit-webrtc calls getUserMedia in its own frame).
+RECORD_CAMERA = """
+window.__asked = [];
+if (navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+  const getUserMedia = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+  navigator.mediaDevices.getUserMedia = (constraints) => {
+    window.__asked.push(JSON.parse(JSON.stringify(constraints)));
+    return getUserMedia(constraints);
+  };
+}
+"""
+PHASE_WORDS = ("Push", "Hold", "Return")
+LOOPBACK = re.compile(r"^(?!https?://(127\.0\.0\.1|localhost)[:/]).*")
+
+
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory):
+def playwright_api():
+    """Playwright itself: its browser types and its device descriptors (``.devices``)."""
     from playwright.sync_api import sync_playwright
 
-    y4m = make_y4m(CLIP, tmp_path_factory.mktemp("camera") / "tempo_123_x4.y4m")
     with sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-video-capture={y4m}",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--autoplay-policy=no-user-gesture-required",
-            ],
-        )
-        yield b
-        b.close()
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory, playwright_api):
+    y4m = make_y4m(CLIP, tmp_path_factory.mktemp("camera") / "tempo_123_x4.y4m")
+    b = playwright_api.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=[
+            "--headless",
+            "--no-sandbox",
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={y4m}",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--autoplay-policy=no-user-gesture-required",
+        ],
+    )
+    yield b
+    b.close()
+
+
+def closed_to_the_network(context, base: str) -> list[str]:
+    """Refuse every request off loopback; the returned list collects those the app's own pages made."""
+    outside: list[str] = []
+
+    def refuse(route) -> None:
+        try:
+            asked_by = route.request.frame.url
+        except Exception:  # noqa: BLE001 - a request from no frame (a service worker): count it
+            asked_by = base
+        if asked_by.startswith(base) and not route.request.url.startswith(("data:", "blob:", "about:")):
+            outside.append(route.request.url)
+        route.abort()
+
+    context.route(LOOPBACK, refuse)
+    return outside
 
 
 @pytest.fixture
-def page(browser, artifacts, request):
+def page(browser, artifacts, request, app_url):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    outside = closed_to_the_network(context, app_url)
     pg = context.new_page()
     yield pg
     pg.screenshot(path=str(artifacts / f"{request.node.name}.png"), full_page=True)
     context.close()
+    assert outside == [], outside
 
 
-def test_live_page_counts_the_clip_reps_and_keeps_the_set_until_it_is_saved(app_url, app_db, page):
+@pytest.fixture
+def phone(browser, playwright_api, artifacts, request, app_url):
+    """A phone's browser: device emulation (viewport, pixel ratio, touch, a mobile user agent), portrait."""
+    context = browser.new_context(**playwright_api.devices[PHONE])
+    outside = closed_to_the_network(context, app_url)
+    context.add_init_script(RECORD_SPEECH)
+    context.add_init_script(RECORD_CAMERA)
+    pg = context.new_page()
+    yield pg
+    pg.screenshot(path=str(artifacts / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert outside == [], outside
+
+
+def test_live_page_on_a_phone_counts_and_speaks_the_reps_and_keeps_the_set_until_it_is_saved(
+    app_url, app_db, phone, artifacts
+):
+    page = phone
     page.goto(f"{app_url}/")  # the live page is the default page
     page.get_by_text("Reps: 0").wait_for(timeout=60_000)
     webrtc = page.frame_locator("iframe[title*='webrtc']")
@@ -126,10 +212,40 @@ def test_live_page_counts_the_clip_reps_and_keeps_the_set_until_it_is_saved(app_
     assert seen == sorted(seen)  # the count only ever goes up
     assert elapsed < 34 + 25, elapsed  # reached on the first pass (plus connection time)
     page.get_by_text("push", exact=False).first.wait_for(timeout=5_000)  # the last rep's timing is shown
+
+    # On the phone: nothing wider than the screen, the video the screen's width, the count large.
+    page.locator("#cc-reps").scroll_into_view_if_needed()
+    page.screenshot(path=str(artifacts / "phone-live.png"))
+    layout = phone_layout(page)
+    assert layout["scrollWidth"] <= layout["innerWidth"], layout
+    assert layout["videoWidth"] >= 0.9 * layout["innerWidth"], layout
+    assert layout["countPx"] >= 48, layout  # about 13 mm tall on a phone: readable at arm's length
+    select = webrtc.get_by_text("Select Device")  # the camera can be switched (front, rear, any other)
+    assert select.is_visible()
+    box = select.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= layout["innerWidth"] and box["height"] >= 30, box
+
     webrtc.get_by_text("STOP").click()
     stopped_after = time.time() - started
     page.get_by_text("Set summary").wait_for(timeout=30_000)
     page.get_by_text("Download JSON report").wait_for(timeout=10_000)
+    # What was said (before the reload below clears the page's record): the count, rep by rep, each rep pushed,
+    # held and returned in that order, then the set's end with the count the page shows.
+    page.wait_for_function("() => window.__spoken.some(s => s.text.startsWith('Set done'))", timeout=10_000)
+    said_reps = int(page.locator("#cc-reps").inner_text().split(":")[1])
+    spoken = [s["text"] for s in page.evaluate("() => window.__spoken") if s["text"]]  # (not the silent unlock)
+    assert spoken[-1] == f"Set done: {said_reps} reps", spoken
+    # Each count is said as the page counts it, after the rep's return, and never twice. (The live count can jump:
+    # the weak-signal gate holds the count at 0 until enough reps show the movement is real, then gives them all.)
+    said = [(i, int(text)) for i, text in enumerate(spoken) if text.isdigit()]
+    assert said and said[-1][1] == said_reps, spoken
+    assert [n for _, n in said] == sorted({n for _, n in said}), spoken
+    assert all([w for w in spoken[:i] if w in PHASE_WORDS][-1] == "Return" for i, _ in said), spoken
+    # Every rep the camera showed was pushed, held and returned, in that order.
+    phases = " ".join(w for w in spoken if w in PHASE_WORDS)
+    expected = " ".join(["Push Hold Return"] * said_reps)
+    # (a STOP pressed late may catch the looping camera's next push, begun at 34 s)
+    assert phases == expected or (stopped_after > 33 and phases.startswith(expected + " Push")), spoken
 
     # The finished set survives a refresh of the browser until it is saved (or discarded).
     page.get_by_text("Sets not saved yet").wait_for(timeout=30_000)
@@ -149,6 +265,65 @@ def test_live_page_counts_the_clip_reps_and_keeps_the_set_until_it_is_saved(app_
         [session] = records.sessions(records.athlete("Live Athlete").id)
         assert session.source == "live" and session.sets[0].rep_count == kept
         assert session.sets[0].has_landmarks and not session.sets[0].has_video
+
+
+def test_an_athletes_three_pages_fit_a_phone(app_url, app_db, phone, artifacts):
+    """Live coaching, Clip review and Progress (the local app's athlete pages) on a phone in portrait: nothing
+    wider than the screen, the camera's frame the screen's width and its device selector in reach, the upload
+    button in reach, the progress charts drawn; a screenshot of each."""
+    from tests.synthetic import band_session
+    from vision.records import Records, SetToSave
+
+    with Records.open(app_db) as records:
+        athlete = records.add_athlete("Phone Athlete").id
+        for day, reps in ((date(2026, 11, 2), 8), (date(2026, 11, 5), 11)):
+            item = SetToSave.from_analysis(band_session(reps), content_hash=f"phone-{day}")
+            records.save_set(athlete, item, source="upload", day=day)
+    page = phone
+    page.goto(f"{app_url}/")
+    page.get_by_text("Reps: 0").wait_for(timeout=60_000)
+    webrtc = page.frame_locator("iframe[title*='webrtc']")
+    webrtc.get_by_text("Select Device").wait_for(timeout=30_000)
+    wait_until_settled(page)
+    layout = phone_layout(page)
+    assert layout["scrollWidth"] <= layout["innerWidth"], layout
+    assert layout["frameWidth"] >= 0.9 * layout["innerWidth"], layout
+    assert layout["countPx"] >= 48, layout
+    assert page.get_by_text("Spoken cues").is_visible()  # the switch, on by default
+    assert page.get_by_role("switch", name="Spoken cues").is_checked()
+    tall_screenshot(page, artifacts / "phone-live-page.png")
+    # The rear camera, chosen on the page, is what the browser is asked for (a preference: the fake camera
+    # answers either way).
+    page.get_by_text("Rear", exact=True).tap()
+    wait_until_settled(page)
+    webrtc.get_by_text("START").tap()
+    webrtc.get_by_text("STOP").wait_for(timeout=30_000)
+    asked = webrtc.locator("body").evaluate("() => window.__asked")
+    webrtc.get_by_text("STOP").tap()
+    assert [a["video"]["facingMode"] for a in asked] == [{"ideal": "environment"}], asked
+
+    page.goto(f"{app_url}/review")
+    browse = page.get_by_role("button", name="Upload", exact=True)
+    browse.wait_for(timeout=60_000)
+    wait_until_settled(page)
+    layout = phone_layout(page)
+    assert layout["scrollWidth"] <= layout["innerWidth"], layout
+    box = browse.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= layout["innerWidth"] and box["height"] >= 30, box
+    tall_screenshot(page, artifacts / "phone-review.png")
+
+    page.goto(f"{app_url}/progress")
+    # On a touch screen the select box opens a list to tap (it takes no typing): tap the athlete.
+    page.get_by_role("combobox", name="Athlete").tap()
+    page.get_by_role("option", name="Phone Athlete").tap()
+    wait_until_settled(page)
+    page.get_by_text("Sessions").first.wait_for(timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=60_000)
+    wait_until_settled(page)
+    layout = phone_layout(page)
+    assert layout["scrollWidth"] <= layout["innerWidth"], layout
+    assert page.locator(".modebar-container").first.is_hidden()  # the charts' tool bar would cover their titles
+    tall_screenshot(page, artifacts / "phone-progress.png")
 
 
 def upload(page, app_url, path: Path, navigate: bool = True) -> None:

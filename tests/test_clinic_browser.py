@@ -20,7 +20,16 @@ from datetime import date
 import pytest
 
 from app_pages.records import NEW_ATHLETE
-from tests.streamlit_app import choose, free_port, launch_chromium, start_app, wait_until_settled
+from tests.streamlit_app import (
+    PHONE,
+    choose,
+    free_port,
+    launch_chromium,
+    phone_layout,
+    start_app,
+    tall_screenshot,
+    wait_until_settled,
+)
 from tests.synthetic import band_session
 from tests.test_browser import CHROMIUM
 from vision.records import Records, SetToSave
@@ -114,20 +123,27 @@ idle_timeout_minutes = {IDLE_MINUTES}
 
 
 @pytest.fixture(scope="module")
-def browser():
+def playwright_api():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = launch_chromium(p, CHROMIUM)
-        yield chromium
-        chromium.close()
+        yield p
+
+
+@pytest.fixture(scope="module")
+def browser(playwright_api):
+    chromium = launch_chromium(playwright_api, CHROMIUM)
+    yield chromium
+    chromium.close()
 
 
 class Person:
     """One person's own browser (its own cookies), refusing and recording any request off loopback."""
 
-    def __init__(self, browser, base: str, artifacts) -> None:
-        self.context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    def __init__(self, browser, base: str, artifacts, device: dict | None = None) -> None:
+        """``device``: a Playwright device descriptor (a phone); a 1400 x 1000 desktop window without one."""
+        screen = device or {"viewport": {"width": 1400, "height": 1000}}
+        self.context = browser.new_context(**screen, accept_downloads=True)
         self.outside: list[str] = []
         self.context.route(re.compile(r"^(?!https?://(127\.0\.0\.1|localhost)[:/]).*"), self._refuse)
         self.page = self.context.new_page()
@@ -210,6 +226,33 @@ def test_athlete_a1_sees_only_her_own_record_everywhere(clinic, browser, artifac
     a1.close()
     with Records.open(db) as server:
         assert any(e.actor == "a1@clinic.test" and e.action == "view" for e in server.audit_log())
+
+
+def test_athlete_a1_on_a_phone_has_her_three_pages_fit_the_screen(clinic, browser, playwright_api, artifacts, request):
+    """A1 logs in on a phone (Pixel 7 emulation, portrait, touch): Live coaching, Upload a set and My progress
+    fit the screen's width, the camera's frame fills it with its device selector in reach, the count is large."""
+    if "postgresql" in request.node.callspec.id:
+        pytest.skip("the layout does not depend on the database: once, on SQLite, keeps CI's budget")
+    base, _db, _folder = clinic
+    a1 = Person(browser, base, artifacts, device=playwright_api.devices[PHONE])
+    a1.log_in("a1")
+    for path, until, name in (
+        ("", "Live coaching", "live"),  # her default page: at the app's address (/live is no page of hers)
+        ("review", "Upload a recorded set", "upload"),
+        ("progress", "Notes from your therapist", "progress"),
+    ):
+        a1.open(path, until)
+        if name == "live":
+            a1.page.frame_locator("iframe[title*='webrtc']").get_by_text("Select Device").wait_for(timeout=30_000)
+        a1.page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=60_000)
+        layout = phone_layout(a1.page)
+        assert layout["scrollWidth"] <= layout["innerWidth"], (path, layout)
+        assert a1.page.get_by_text("Page not found").count() == 0, path
+        if name == "live":
+            assert layout["frameWidth"] >= 0.9 * layout["innerWidth"], layout
+            assert layout["countPx"] >= 48, layout
+        tall_screenshot(a1.page, artifacts / f"clinic-phone-{name}.png")
+    a1.close()
 
 
 def test_therapist_t1_sees_his_care_team_only(clinic, browser, artifacts):

@@ -161,12 +161,15 @@ class LiveCoach:
     def scores(self) -> list[RepScore]:
         return self.tracker.scores
 
-    def process_queued(self, frames: Sequence[Frame]) -> tuple[list[np.ndarray], LiveState]:
+    def process_queued(
+        self, frames: Sequence[Frame], on_state: Callable[[LiveState], None] | None = None
+    ) -> tuple[list[np.ndarray], LiveState]:
         """Every frame that queued up while the last ones were analysed, analysed and drawn in order.
 
         Frames arrive in bursts (network jitter), so analysing only the newest of a burst loses frames
         the machine had time for. Frames more than ``MAX_LIVE_LAG_S`` older than the newest mean the
         machine cannot keep up: they are skipped so cues stay current (the timestamps keep the tempo right).
+        ``on_state`` sees every analysed frame's state (the spoken cues must not miss a phase inside a burst).
         """
         if not frames:
             raise ValueError("process_queued needs at least one frame")
@@ -174,6 +177,8 @@ class LiveCoach:
         for i in recent_in_queue([f.t_s for f in frames]):
             image, state = self.process(frames[i])
             images.append(image)
+            if on_state is not None:
+                on_state(state)
         return images, state
 
     def process(self, frame: Frame) -> tuple[np.ndarray, LiveState]:
