@@ -77,6 +77,7 @@ class UploadStatus:
     advice: str = ""  # the programme's advice for the next session (done only)
     reps: int | None = None
     updated_at: float = 0.0
+    worker: str = ""  # host:pid of the worker scoring it (for the operator)
 
 
 @dataclass(frozen=True)

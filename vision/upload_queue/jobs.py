@@ -20,13 +20,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import time
 
 from sqlalchemy.engine import make_url
 
 from vision.errors import CalfcheckError
 from vision.records import Records
 from vision.upload_queue.inbox import Inbox
-from vision.upload_queue.scoring import RetryLater, score_upload
+from vision.upload_queue.scoring import RetryLater, score_upload, warm_up
 
 TASK = "calfcheck.score_upload"
 ATTEMPTS = 5  # a database away for a while: tried again 5 times, 10 s, 20 s, 40 s... apart
@@ -114,14 +115,18 @@ def run_worker(
     import procrastinate
 
     install(db_url)
+    warm_up()
     app = _app(db_url)
+    records = Records.open(db_url, create=False)  # one connection pool for the worker's life
     retry = procrastinate.RetryStrategy(max_attempts=ATTEMPTS - 1, exponential_wait=2, retry_exceptions={RetryLater})
 
     @app.task(name=TASK, pass_context=True, retry=retry)
     def score(context, ref: str) -> str:
         final = context.job.attempts >= ATTEMPTS - 1
-        with Records.open(db_url, create=False) as records:
-            return score_upload(inbox, ref, records, final_attempt=final).state.value
+        started = time.monotonic()
+        status = score_upload(inbox, ref, records, final_attempt=final)
+        log.info("upload %s: %s in %.1f s", ref, status.state.value, time.monotonic() - started)
+        return status.state.value
 
     async def main() -> None:
         async with app.open_async():
@@ -147,7 +152,10 @@ def run_worker(
             finally:
                 watcher.cancel()
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    finally:
+        records.close()
 
 
 async def _requeue_stalled(app, every_s: float, stalled_s: float) -> None:

@@ -17,6 +17,8 @@ a clip's name, an athlete or a score.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from datetime import date
 
 from vision.errors import CalfcheckError
@@ -25,6 +27,14 @@ from vision.records import LOCAL_USER, Records, Role, SetToSave, StoreError
 from vision.upload_queue.inbox import Inbox, State, UploadRequest, UploadStatus
 
 log = logging.getLogger("calfcheck.worker")
+WORKER = f"{socket.gethostname()}:{os.getpid()}"  # who is scoring an upload: for the operator, not shown to athletes
+
+
+def warm_up() -> None:
+    """Load the pose model once before taking jobs (a first clip would otherwise wait seconds for it)."""
+    from vision.pose import MediaPipePose
+
+    MediaPipePose().close()
 
 
 class RetryLater(Exception):
@@ -42,7 +52,7 @@ def score_upload(inbox: Inbox, ref: str, records: Records, *, final_attempt: boo
         inbox.finish(ref, status)
         return status
     request = inbox.request(ref)
-    inbox.set_status(ref, UploadStatus(State.SCORING))
+    inbox.set_status(ref, UploadStatus(State.SCORING, worker=WORKER))
     try:
         athlete = _sender(records, request)
         if athlete is None:
@@ -55,7 +65,6 @@ def score_upload(inbox: Inbox, ref: str, records: Records, *, final_attempt: boo
             raise RetryLater(str(exc)) from exc
         status = UploadStatus(State.FAILED, f"Not saved: {exc}.")
     inbox.finish(ref, status)
-    log.info("upload %s: %s", ref, status.state.value)
     return status
 
 
