@@ -63,9 +63,12 @@ def annotated_video(clip: StoredClip, session, p: Prescription) -> bytes:
 
 # An athlete on a clinic server knows this page as "Upload a set" (their menu's name for it).
 title = "Upload a set" if current_actor().role is Role.ATHLETE else "Clip review"
-header(title, "Upload a recorded set and see every rep's push, hold and return against the prescription.")
+queued = background_scoring()
+header(title, "Upload a recorded set: the server scores it and files it in your record, with the advice for your next "
+       "session." if queued else "Upload a recorded set and see every rep's push, hold and return against the "
+       "prescription.")  # fmt: skip
 prescription = prescription_picker("review")
-if background_scoring():  # an athlete on a clinic server with PostgreSQL: a worker scores it, not this page
+if queued:  # an athlete on a clinic server with PostgreSQL: a worker scores it, not this page
     upload_and_follow(prescription)
     st.stop()
 limit_mb = st.get_option("server.maxUploadSize")
