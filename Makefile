@@ -58,6 +58,8 @@ benchmark: $(STAMP)
 	$(PY) benchmarks/bench_accuracy.py
 	$(PY) benchmarks/bench_heel_trace.py
 	$(PY) benchmarks/bench_live.py
+	$(PY) benchmarks/bench_upload_queue.py
+	$(PY) benchmarks/bench_upload_memory.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -29,7 +29,6 @@ from vision.upload_queue import Inbox, State, UploadRequest, UploadStatus
 from vision.upload_queue.jobs import Queue, QueueUnavailable, queue_url
 from vision.upload_queue.scoring import score_upload
 
-pytestmark = needs_shared
 ISSUER = "http://idp.test"
 
 
@@ -98,6 +97,7 @@ def sets_of_ana(db: str) -> list:
         return [s for session in records.sessions(ana) for s in session.sets]
 
 
+@needs_shared
 def test_ten_uploads_a_killed_worker_and_a_restarted_server_save_ten_sets_once_each(clinic, android_clip, tmp_path):
     db, app_db, a1, _ = clinic
     inbox = Inbox(tmp_path / "inbox")
@@ -157,6 +157,7 @@ def test_ten_uploads_a_killed_worker_and_a_restarted_server_save_ten_sets_once_e
     assert [u.ref for u in inbox.listing("a1")] == refs[::-1]
 
 
+@needs_shared
 def test_a_set_saved_just_before_a_kill_is_not_saved_twice(clinic, android_clip, tmp_path):
     db, _, a1, _ = clinic
     inbox = Inbox(tmp_path / "inbox")
@@ -211,3 +212,22 @@ def test_the_queue_lives_on_postgresql_only():
         queue_url("sqlite:///x.db")
     with pytest.raises(ValueError):
         Inbox(Path("/tmp")).folder("../../etc/passwd")
+
+
+def test_an_upload_cut_short_leaves_nothing_for_a_worker(tmp_path):
+    """The browser's connection lost, the disk full: the pieces stop coming. Nothing is listed, nothing is left."""
+    inbox = Inbox(tmp_path / "inbox")
+
+    def pieces():
+        yield b"\x00" * 1000
+        raise OSError(28, "No space left on device")
+
+    request = UploadRequest(7, "iss sub", "set.mov", "band-tempo", None, None, "2026-12-01", time.time())
+    with pytest.raises(OSError):
+        inbox.put("a1", "set.mov", pieces(), request)
+    assert inbox.listing("a1") == []
+    assert list((tmp_path / "inbox" / "a1").iterdir()) == []
+    ref = inbox.put("a1", "../../set.MOV", [b"abc", b"def"], request)  # a name is never a path
+    assert inbox.clip(ref) == inbox.folder(ref) / "clip.mov" and inbox.clip(ref).read_bytes() == b"abcdef"
+    assert [u.status.state for u in inbox.listing("a1")] == [State.QUEUED]
+    assert (tmp_path / "inbox").stat().st_mode & 0o777 == 0o700
