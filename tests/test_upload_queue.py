@@ -207,6 +207,15 @@ def test_what_cannot_be_judged_or_read_or_is_no_longer_allowed_is_said_and_not_s
     assert all(inbox.clip(r) is None for r in refs.values())
 
 
+def test_a_worker_without_its_database_says_so_in_one_sentence(tmp_path):
+    unreachable = "postgresql+psycopg://calfcheck:s3cret@127.0.0.1:1/x"
+    for db, said in ((f"sqlite:///{tmp_path / 'x.db'}", "only on a PostgreSQL database"),
+                     (unreachable, "database cannot be reached")):  # fmt: skip
+        out = calfcheck("worker", "--db", db, "--inbox", tmp_path / "inbox")
+        assert out.returncode == 1 and said in out.stderr and "s3cret" not in out.stderr, out.stderr
+        assert "Traceback" not in out.stderr and out.stderr.count("\n") == 1
+
+
 def test_the_queue_lives_on_postgresql_only():
     with pytest.raises(QueueUnavailable, match="only on a PostgreSQL database"):
         queue_url("sqlite:///x.db")

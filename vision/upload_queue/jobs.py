@@ -45,6 +45,16 @@ def queue_url(db_url: str | None) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def _reachable(db_url: str | None) -> None:
+    """One quick try (10 s at most) before a connection pool would retry for 30 s, logging every attempt."""
+    import psycopg
+
+    try:
+        psycopg.connect(queue_url(db_url), connect_timeout=10).close()
+    except psycopg.Error as exc:
+        raise QueueUnavailable(f"the upload queue's database cannot be reached ({type(exc).__name__})") from exc
+
+
 def _app(db_url: str | None):
     import procrastinate
 
@@ -61,6 +71,7 @@ def installed(app) -> bool:
 
 def install(db_url: str | None) -> bool:
     """Create the queue's tables if they are missing; True when this call created them."""
+    _reachable(db_url)
     app = _app(db_url)
     try:
         with app.open():
@@ -78,6 +89,7 @@ class Queue:
     """The server's handle on the queue: opened once per server, used by every athlete's page."""
 
     def __init__(self, db_url: str | None) -> None:
+        _reachable(db_url)
         self._app = _app(db_url)
         try:
             self._app.open()
