@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -189,6 +190,8 @@ def test_what_cannot_be_judged_or_read_or_is_no_longer_allowed_is_said_and_not_s
         "nobody": inbox.put("a1", empty_room.name, [empty_room.read_bytes()], request_for(a1, empty_room.name)),
         "broken": inbox.put("a1", broken.name, [broken.read_bytes()], request_for(a1, broken.name)),
         "removed": inbox.put("a2", empty_room.name, [empty_room.read_bytes()], request_for(a2, empty_room.name)),
+        # A request no page makes (a leg that is neither): failed with a sentence, never left "scoring".
+        "odd": inbox.put("a1", "odd.mp4", [empty_room.read_bytes()], replace(request_for(a1, "odd.mp4"), leg="mid")),
     }
     count = len(sets_of_ana(db))
     with Records.open(db) as records:
@@ -203,6 +206,8 @@ def test_what_cannot_be_judged_or_read_or_is_no_longer_allowed_is_said_and_not_s
     assert out["broken"].state is State.FAILED and out["broken"].message.startswith("We could not read this clip.")
     assert out["removed"].state is State.FAILED
     assert out["removed"].message == "This upload's sender no longer has access: it was not saved."
+    assert out["odd"].state is State.FAILED is inbox.status(refs["odd"]).state
+    assert out["odd"].message == "Something went wrong while scoring this clip (ValueError). Try another export of it."
     assert len(sets_of_ana(db)) == count
     assert all(inbox.clip(r) is None for r in refs.values())
 

@@ -145,6 +145,10 @@ def test_a_phone_clip_is_queued_scored_by_a_worker_and_reaches_the_therapist(ser
     assert "IMG_0042.MOV · sent" in text
     phone.page.get_by_text(f"Next session for {ANA}").scroll_into_view_if_needed()
     phone.page.screenshot(path=str(artifacts / "upload-phone-done.png"))
+    advice = re.search(rf"Next session for {ANA}, left leg: (.+)", text).group(1).strip()
+    progress = phone.open("progress", until="Sessions")  # her own progress has the set, and the same advice
+    assert f"Next session: {advice}" in progress
+    phone.page.screenshot(path=str(artifacts / "upload-phone-progress.png"))
     phone.close()
     assert not list((folder / "data").rglob("clip.*"))  # the video is not kept once scored
 

@@ -9,7 +9,8 @@ settings (the records' duplicate rule), so a set saved just before a kill is fou
 
 Outcomes, each a state the athlete's page shows: ``done`` (the save's message and the programme's advice),
 ``refused`` (the quality gate's sentence: the clip cannot be judged), ``failed`` (unreadable clip, no reps, or
-the sender's access has ended). A database that cannot be reached raises ``RetryLater``: the queue tries
+the sender's access has ended, or anything else going wrong while scoring it: never an upload left "scoring"
+for ever). A database that cannot be reached raises ``RetryLater``: the queue tries
 again, and on the last attempt the upload fails with that sentence. Logs name upload references only, never
 a clip's name, an athlete or a score.
 """
@@ -64,6 +65,10 @@ def score_upload(inbox: Inbox, ref: str, records: Records, *, final_attempt: boo
             inbox.set_status(ref, UploadStatus(State.QUEUED, "Waiting for the records to be reachable."))
             raise RetryLater(str(exc)) from exc
         status = UploadStatus(State.FAILED, f"Not saved: {exc}.")
+    except Exception as exc:  # noqa: BLE001 - a decoder's or a model's own failure: said, and the clip let go
+        log.warning("upload %s: %s while scoring", ref, type(exc).__name__)
+        why = f"Something went wrong while scoring this clip ({type(exc).__name__}). Try another export of it."
+        status = UploadStatus(State.FAILED, why)
     inbox.finish(ref, status)
     return status
 
