@@ -71,7 +71,7 @@ def request_for(actor, name: str) -> UploadRequest:
 
 def start_worker(app_db: str, inbox: Inbox, log: Path) -> subprocess.Popen:
     env = {**os.environ, "CALFCHECK_DB": app_db, "PYTHONUNBUFFERED": "1"}
-    args = ["worker", "--inbox", str(inbox.root), "--heartbeat", "0.5", "--stalled-after", "3"]
+    args = ["worker", "--inbox", str(inbox.root), "--heartbeat", "0.5", "--stalled-after", "5"]
     return subprocess.Popen([sys.executable, "-m", "vision", *args], cwd=ROOT, env=env, stdout=log.open("w"),
                             stderr=subprocess.STDOUT)  # fmt: skip
 
@@ -107,7 +107,7 @@ def test_ten_uploads_a_killed_worker_and_a_restarted_server_save_ten_sets_once_e
     assert len(expected) == 10  # ten different uploads (the same set, other bytes)
     before = len(sets_of_ana(db))
     logs = [tmp_path / f"worker-{n}.log" for n in (1, 2, 3)]
-    workers = [start_worker(app_db, inbox, log) for log in logs[:2]]
+    workers = [start_worker(app_db, inbox, logs[0])]  # alone at first: the one to be killed takes a job for sure
     try:
         server = Queue(app_db)  # the server's side, as the app's role
         refs = [inbox.put("a1", c.name, [c.read_bytes()], request_for(a1, c.name)) for c in clips[:5]]
@@ -124,14 +124,15 @@ def test_ten_uploads_a_killed_worker_and_a_restarted_server_save_ten_sets_once_e
         workers[0].send_signal(signal.SIGKILL)
         workers[0].wait(timeout=10)
         assert inbox.status(killed).state is State.SCORING and inbox.clip(killed) is not None
-        workers.append(start_worker(app_db, inbox, logs[2]))  # its replacement, as a service manager restarts it
+        # Another worker, and the killed one's replacement (as a service manager restarts it).
+        workers += [start_worker(app_db, inbox, log) for log in logs[1:]]
 
         server = Queue(app_db)  # the server back: five more uploads
         for c in clips[5:]:
             refs.append(inbox.put("a1", c.name, [c.read_bytes()], request_for(a1, c.name)))
             assert server.send(refs[-1]) > 0
         server.close()
-        wait_for(lambda: all(inbox.status(r).state.finished for r in refs), 150, "ten uploads scored")
+        wait_for(lambda: all(inbox.status(r).state.finished for r in refs), 240, "ten uploads scored")
     finally:
         for w in workers:
             stop(w)
@@ -139,7 +140,10 @@ def test_ten_uploads_a_killed_worker_and_a_restarted_server_save_ten_sets_once_e
     statuses = {r: inbox.status(r) for r in refs}
     assert {s.state for s in statuses.values()} == {State.DONE}, statuses
     assert {s.reps for s in statuses.values()} == {1}
-    assert all(s.message.startswith("Saved for Ana Quintero: 01 Dec 2026") for s in statuses.values()), statuses
+    # (A worker slowed past the stall limit by a busy machine may be taken for dead and its clip scored twice: then
+    # the second says "Already on … not saved again". The records are what must hold.)
+    assert all(s.message.startswith(("Saved for Ana Quintero: 01 Dec 2026", "Already on Ana Quintero's record (01 Dec"))
+               for s in statuses.values()), statuses  # fmt: skip
     assert len(sets_of_ana(db)) - before == 10
     with Records.open(db) as records:
         ana = records.athlete("Ana Quintero").id
