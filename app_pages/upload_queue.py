@@ -15,6 +15,7 @@ as short a time as it can. The job carries only the upload's reference. Everythi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from datetime import date, datetime
@@ -68,6 +69,8 @@ def upload_and_follow(prescription: Prescription) -> None:
     if sent:
         st.success(plain(f"{sent} is queued: it is scored in the background."))
     inbox.sweep(_owner(inbox))
+    with contextlib.suppress(QueueUnavailable):  # said when the athlete uploads; the list still shows what waits
+        _queue(os.environ["CALFCHECK_DB"]).send_waiting(inbox, _owner(inbox))
     _follow(inbox, _owner(inbox))
 
 

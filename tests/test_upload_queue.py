@@ -27,7 +27,7 @@ from tests.phone_clips import phone_clip, variant
 from tests.videos import write_video
 from vision.records import Records
 from vision.upload_queue import Inbox, State, UploadRequest, UploadStatus
-from vision.upload_queue.jobs import Queue, QueueUnavailable, queue_url
+from vision.upload_queue.jobs import Queue, QueueUnavailable, install, queue_url
 from vision.upload_queue.scoring import score_upload
 
 ISSUER = "http://idp.test"
@@ -230,6 +230,28 @@ def test_the_queue_lives_on_postgresql_only():
         queue_url("sqlite:///x.db")
     with pytest.raises(ValueError):
         Inbox(Path("/tmp")).folder("../../etc/passwd")
+
+
+def test_an_upload_the_server_wrote_but_never_queued_is_queued_when_its_page_is_next_opened(
+    clinic, postgres_server, tmp_path
+):
+    _, _, a1, _ = clinic
+    db = postgres_server.new_database()  # a queue of its own: the job left waiting here is no other test's
+    install(db)
+    inbox, queue = Inbox(tmp_path / "inbox"), Queue(db)
+    try:
+        old = replace(request_for(a1, "old.mov"), sent_at=time.time() - 120)  # the server stopped after writing it
+        orphan = inbox.put("a1", "old.mov", [b"clip"], old)
+        inbox.put("a1", "new.mov", [b"clip"], request_for(a1, "new.mov"))  # just written: its page queues it
+        assert queue.send_waiting(inbox, "a1") == 1
+        assert queue.send_waiting(inbox, "a1") == 0  # already queued: not twice
+    finally:
+        queue.close()
+    import psycopg
+
+    with psycopg.connect(queue_url(db)) as conn:
+        jobs = conn.execute("SELECT args->>'ref', status FROM procrastinate_jobs").fetchall()
+    assert jobs == [(orphan, "todo")]
 
 
 def test_an_upload_cut_short_leaves_nothing_for_a_worker(tmp_path):

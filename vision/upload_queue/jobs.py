@@ -6,8 +6,10 @@ Contract:
 - ``install(db_url)`` creates procrastinate's tables once (as the tables' owner: ``calfcheck worker`` does it
   when they are missing, and ``calfcheck user grant-app-role`` does it before granting them to the app's role).
 - ``Queue(db_url)``: the server's side. ``send(ref)`` queues ``score upload`` for an upload already whole in
-  the inbox; one job per upload (``queueing_lock``), and one worker at a time on it (``lock``). The job's
-  only argument is the upload's reference: no name, clip or score is ever in the queue's tables.
+  the inbox; one job per upload (``queueing_lock``), and one worker at a time on it (``lock``). The job's only
+  argument is the upload's reference: no name, clip or score is ever in the queue's tables. ``send_waiting(inbox,
+  owner)`` (on every visit to the page) queues again an upload that a server stopped just after writing it left
+  unqueued.
 - ``run_worker(db_url, inbox, ...)``: a worker process. It scores jobs one at a time (pose estimation is
   CPU-bound: run one worker per core, on any machine that reaches the database and the inbox folder), beats
   its heart every ``heartbeat_s``, and every ``heartbeat_s`` also puts back in the queue any job whose worker's
@@ -26,7 +28,7 @@ from sqlalchemy.engine import make_url
 
 from vision.errors import CalfcheckError
 from vision.records import Records
-from vision.upload_queue.inbox import Inbox
+from vision.upload_queue.inbox import Inbox, State
 from vision.upload_queue.scoring import RetryLater, score_upload, warm_up
 
 TASK = "calfcheck.score_upload"
@@ -109,6 +111,17 @@ class Queue:
             return 0  # already waiting for a worker: one job per upload
         except Exception as exc:
             raise QueueUnavailable(f"the upload could not be queued: {type(exc).__name__}") from exc
+
+    def send_waiting(self, inbox: Inbox, owner: str, older_than_s: float = 60.0) -> int:
+        """Queue again the owner's uploads still waiting after ``older_than_s``: a server that stopped between
+        writing an upload and queueing it leaves one no worker would ever take. One already queued is left as it
+        is (``queueing_lock``); one being scored gets a second job that waits for the first (``lock``) and then
+        finds it finished. Returns how many were queued now."""
+        now = time.time()
+        waiting = [
+            u for u in inbox.listing(owner) if u.status.state is State.QUEUED and now - u.request.sent_at > older_than_s
+        ]
+        return sum(1 for u in waiting if self.send(u.ref))
 
     def close(self) -> None:
         self._app.close()
