@@ -82,6 +82,8 @@ benchmark: $(STAMP)
 	$(PY) benchmarks/bench_voice.py
 	$(PY) benchmarks/bench_live_capacity.py
 	$(PY) benchmarks/bench_gate.py
+	$(PY) benchmarks/bench_upload_queue.py
+	$(PY) benchmarks/bench_upload_memory.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache test-artifacts

@@ -2,7 +2,8 @@
 
 Pose runs once per clip (cached by content hash); changing the exercise, leg or band re-scores from the
 cached landmarks. Every failure becomes a message on the page that names the user's file, never a
-traceback. Uploads live in a private temp folder only while they are reviewed (``uploads``).
+traceback. Uploads live in a private temp folder only while they are reviewed (``uploads``). An athlete on a
+clinic server with PostgreSQL gets the background queue instead (``upload_queue``): a worker scores and saves.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from app_pages.plain import plain
 from app_pages.records import save_panel
 from app_pages.rep_view import show_rep_table
 from app_pages.ui import Prescription, header, prescription_picker, summary_block
+from app_pages.upload_queue import background_scoring, upload_and_follow
 from app_pages.uploads import DEFAULT_ROOT, StoredClip, UploadStore
 from vision import report
 from vision.errors import CalfcheckError
@@ -61,8 +63,14 @@ def annotated_video(clip: StoredClip, session, p: Prescription) -> bytes:
 
 # An athlete on a clinic server knows this page as "Upload a set" (their menu's name for it).
 title = "Upload a set" if current_actor().role is Role.ATHLETE else "Clip review"
-header(title, "Upload a recorded set and see every rep's push, hold and return against the prescription.")
+queued = background_scoring()
+header(title, "Upload a recorded set: the server scores it and files it in your record, with the advice for your next "
+       "session." if queued else "Upload a recorded set and see every rep's push, hold and return against the "
+       "prescription.")  # fmt: skip
 prescription = prescription_picker("review")
+if queued:  # an athlete on a clinic server with PostgreSQL: a worker scores it, not this page
+    upload_and_follow(prescription)
+    st.stop()
 limit_mb = st.get_option("server.maxUploadSize")
 st.caption(
     f"MP4, MOV, AVI or WebM up to {limit_mb} MB. Best: filmed from the side, camera still, the whole leg in view."

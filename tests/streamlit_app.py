@@ -19,7 +19,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(port: int, log: Path, *extra: str, env: dict | None = None) -> subprocess.Popen:
+def start_app(port: int, log: Path, *extra: str, env: dict | None = None, app: str = "app.py") -> subprocess.Popen:
     """``streamlit run app.py`` on ``port`` (settings from .streamlit/config.toml plus ``extra`` flags);
     returns once it answers its health check, or kills it and raises RuntimeError with the log's tail.
 
@@ -29,7 +29,7 @@ def start_app(port: int, log: Path, *extra: str, env: dict | None = None) -> sub
     private_tmp.mkdir(mode=0o700, exist_ok=True)
     env = {**(os.environ if env is None else env), "TMPDIR": str(private_tmp)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), *extra],
+        [sys.executable, "-m", "streamlit", "run", app, "--server.port", str(port), *extra],
         cwd=ROOT,
         env=env,
         stdout=log.open("w"),

@@ -7,6 +7,7 @@ Contract (other tools depend on it):
 - ``trace VIDEO --csv OUT`` writes the per-frame trace.
 - ``batch INPUT... --out DIR [--protocol ID|FILE] [--workers N] [--resume] [--ray ADDRESS|auto|local]
   [--quiet]`` scores many clips (``vision.batch``): exit 0 when every clip is ok, 1 when some failed.
+- ``worker`` scores a clinic server's uploads in the background (``vision.cli_worker``).
 - Usage errors exit 2 (argparse, or a batch input that cannot be used).
 - Output paths (``--json``, ``--csv``, ``--out``) are checked before any work (``vision.outputs``):
   never the input clip, never a file calfcheck did not write in a batch folder; ``-`` is standard
@@ -30,6 +31,7 @@ from vision.cli_course import (
     with_tempo,
 )
 from vision.cli_users import USER_COMMANDS, add_user_parsers
+from vision.cli_worker import WORKER_COMMANDS, add_worker_parser
 from vision.errors import CalfcheckError, UsageError
 from vision.outputs import STDOUT, OutputTarget, shown
 from vision.programme import band_ladder
@@ -129,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_batch_parser(sub, protocol_help)
     add_course_parsers(sub)
     add_user_parsers(sub)
+    add_worker_parser(sub)
     return parser
 
 
@@ -295,7 +298,14 @@ def cmd_batch(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-COMMANDS = {"score": cmd_score, "trace": cmd_trace, "batch": cmd_batch, **COURSE_COMMANDS, **USER_COMMANDS}
+COMMANDS = {
+    "score": cmd_score,
+    "trace": cmd_trace,
+    "batch": cmd_batch,
+    **COURSE_COMMANDS,
+    **USER_COMMANDS,
+    **WORKER_COMMANDS,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

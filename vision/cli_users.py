@@ -6,7 +6,8 @@ full access; the help says so). ``user add EMAIL --role admin|therapist|athlete 
 therapists, who must have been added first); the first admin is added this way. ``user list`` prints every
 user with their role, whether they have logged in, and an athlete's therapists. ``user remove EMAIL`` ends
 their access at once (their records stay). ``user grant-app-role ROLE`` (PostgreSQL) grants the app's own
-database role what the app needs, so it connects as a role the row-level security policies hold. Every
+database role what the app needs, so it connects as a role the row-level security policies hold (the upload
+queue's tables are created first, so they are granted too). Every
 change goes through the records service and into the audit log; problems are one sentence and exit 1.
 """
 
@@ -62,6 +63,10 @@ def cmd_user(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     with Records.open(args.db, create=args.verb == "add") as records:
         if args.verb == "grant-app-role":
+            if records.where.startswith("postgresql"):  # the upload queue's tables, so they are granted too
+                from vision.upload_queue.jobs import install
+
+                install(records.store.url)
             records.grant_app_role(args.role)
             console.print(f"granted {args.role} the app's access; the policies decide which rows", markup=False)
         elif args.verb == "add":

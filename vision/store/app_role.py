@@ -3,7 +3,9 @@ row-level security (migration 0005) applies to every query it makes.
 
 Contract: ``grant_app_role(url, role)``, run as the tables' owner (the CLI on the server), grants ``role``
 what the app needs and nothing more: read and write the records' tables (the policies decide which rows),
-read the schema version, use the id sequences. ``bypasses_row_security(engine)`` is True when the connected
+read the schema version, use the id sequences, and use the upload queue's tables (procrastinate's, when they
+are there: the app queues jobs, a worker connected as the same role runs them; they hold upload references
+only). ``bypasses_row_security(engine)`` is True when the connected
 role would not be held by the policies (it owns the tables, is a superuser, or has BYPASSRLS): the app
 refuses to run a clinic server on PostgreSQL so connected (a bug in a page could then read any record).
 SQLite has no roles: ``grant_app_role`` says so in one sentence.
@@ -35,6 +37,10 @@ def grant_app_role(url: str | None, role: str) -> None:
             for table in TABLES:
                 conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {role}"))
             conn.execute(text(f"GRANT SELECT ON alembic_version TO {role}"))
+            queue = conn.scalars(text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                                      "AND tablename LIKE 'procrastinate%'")).all()  # fmt: skip
+            for table in queue:
+                conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {role}"))
             conn.execute(text(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {_schema(conn)} TO {role}"))
     finally:
         engine.dispose()

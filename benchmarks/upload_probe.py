@@ -1,0 +1,29 @@
+"""A one-widget Streamlit page for bench_upload_memory.py: an upload handled exactly as the clinic's queued
+"Upload a set" page handles it (``app_pages.upload_queue``: written to the inbox in 1 MB pieces, then dropped from
+Streamlit's memory), without the login and the database, so only the upload's own memory is measured."""
+
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import streamlit as st  # noqa: E402
+
+from app_pages.upload_queue import _pieces, _release  # noqa: E402
+from vision.upload_queue import Inbox, UploadRequest  # noqa: E402
+
+inbox = Inbox(Path(os.environ["PROBE_INBOX"]))
+round_ = st.session_state.setdefault("round", 0)
+upload = st.file_uploader("Clip", key=f"clip-{round_}")
+if upload is not None:
+    request = UploadRequest(0, "probe", upload.name, "band-tempo", None, None, "2026-12-04", time.time())
+    ref = inbox.put(f"probe{os.getpid()}", upload.name, _pieces(upload), request)
+    st.session_state["stored"] = inbox.clip(ref).stat().st_size
+    inbox.forget(ref)
+    _release(upload)
+    st.session_state["round"] += 1
+    st.rerun()
+if "stored" in st.session_state:
+    st.write(f"stored {st.session_state['stored']} bytes")
