@@ -100,6 +100,18 @@ def test_auto_leg_picks_the_clean_foot_when_both_move():
     assert choose_leg(_track(far, near), "angle").leg == Leg.RIGHT
 
 
+def test_auto_leg_keeps_the_foot_that_moves_far_more_however_it_jitters():
+    """A crossed leg filmed from the front: its foot moves far more than the one on the floor (which the
+    crossing only tilts), and jitters more; the working foot is still the one that moves (the quality gate
+    then judges whether its jitter can be timed)."""
+    n = 300
+    rng = np.random.default_rng(4)
+    working = 90 + 45 * np.sin(np.linspace(0, 12, n)) ** 2 + rng.normal(0, 4.0, n)
+    floor_foot = 95 + 25 * (np.sin(np.linspace(0, 3, n)) > 0.5) + rng.normal(0, 0.3, n)
+    assert choose_leg(_track(floor_foot, working), "angle").leg == Leg.RIGHT
+    assert choose_leg(_track(working, floor_foot), "angle").leg == Leg.LEFT
+
+
 def test_auto_leg_ignores_a_moving_leg_that_is_rarely_visible():
     n = 90
     moving = 90 + 30 * np.sin(np.linspace(0, 6, n)) ** 2

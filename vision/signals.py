@@ -111,6 +111,7 @@ def robust_range(values: np.ndarray) -> float:
     return float(hi - lo)
 
 
+SIMILAR_MOVEMENT = 4 / 3  # two feet whose ranges are within this ratio move "about as much" (``choose_leg``)
 JITTER_STEP_S = 0.1  # the pose model's fast-path rate (``vision.sampling``): between its samples landmarks are drawn
 
 
@@ -131,15 +132,17 @@ def jitter(t: np.ndarray, values: np.ndarray) -> float:
 def choose_leg(
     track: PoseTrack, signal: SignalKind, forced: Leg | None = None, min_coverage: float = 0.5, noise_floor: float = 0.0
 ) -> LegChoice:
-    """The working leg is the one whose foot moves most against its own frame-to-frame noise while it is
-    reliably visible: the live engine's rule (``vision.live``), so that a recording and the same frames
-    played live pick the same leg.
+    """The working leg is the one whose foot moves most while it is reliably visible; when both feet move
+    about as much (within ``SIMILAR_MOVEMENT`` of each other), the one whose movement stands clearer of its
+    own jitter (``jitter``; the live engine ranks legs that way too).
 
-    Against its noise, because in a two-legged heel raise both feet move about as much, and the far foot's
-    landmarks, half hidden behind the near leg, jitter and jump: their raw range comes out larger, and the
-    reps read on them are lost in the jumps. ``noise_floor`` (the live engine's: a twentieth of the
-    protocol's smallest rep) keeps a still, perfectly steady foot from winning on a tiny noise.
-    A leg seen in fewer than ``min_coverage`` of the frames only wins if neither leg reaches it.
+    Both feet move in a two-legged heel raise, and there the far foot's landmarks, half hidden behind the
+    near leg, jitter and jump: its raw range comes out as large or larger (1.1-1.3 times the near foot's in
+    the shared footage), and reps read on it are lost in the jumps. A crossed leg's foot, working, moves far
+    more than the foot on the floor, however much it jitters (a front view: 1.5 times), so the jitter only
+    settles near ties. ``noise_floor`` (the live engine's: a twentieth of the protocol's smallest rep) keeps
+    a perfectly steady foot from winning on a tiny jitter. A leg seen in fewer than ``min_coverage`` of the
+    frames only wins if neither leg reaches it.
     """
     movement: dict[Leg, float] = {}
     coverage: dict[Leg, float] = {}
@@ -152,5 +155,7 @@ def choose_leg(
     if forced is not None:
         return LegChoice(forced, movement, coverage)
     eligible = [leg for leg in Leg if coverage[leg] >= min_coverage] or list(Leg)
-    best = max(eligible, key=lambda leg: (clarity[leg], coverage[leg]))
+    best = max(eligible, key=lambda leg: (movement[leg], coverage[leg]))
+    rivals = [leg for leg in eligible if movement[leg] * SIMILAR_MOVEMENT >= movement[best]]
+    best = max(rivals, key=lambda leg: (clarity[leg], coverage[leg]))
     return LegChoice(best, movement, coverage)
