@@ -23,7 +23,7 @@ from tests.conftest import REMIX, ROOT, needs_shared, remix_labels
 from tests.phone_clips import phone_clip
 from tests.streamlit_app import free_port, start_app, wait_until_settled
 from tests.test_browser import CHROMIUM
-from tests.test_clinic_browser import browser, idp  # noqa: F401 - the clinic browser test's provider and Chromium
+from tests.test_clinic_browser import browser, idp, playwright_api  # noqa: F401 - the clinic browser test's provider and Chromium
 from vision.records import Records
 
 pytestmark = [
