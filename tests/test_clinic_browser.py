@@ -20,6 +20,7 @@ from datetime import date
 import pytest
 
 from app_pages.records import NEW_ATHLETE
+from tests.oidc_login import auth_secrets, log_in
 from tests.streamlit_app import (
     PHONE,
     choose,
@@ -101,18 +102,14 @@ def clinic(request, tmp_path_factory, idp):
 def serve(folder, idp: str, db: str):
     """The app on a free port with the test provider in its ``[auth]`` secrets, serving ``db``."""
     port = free_port()
-    secrets = folder / "secrets.toml"
-    secrets.write_text(
-        f"""[auth]
-redirect_uri = "http://127.0.0.1:{port}/oauth2callback"
-cookie_secret = "a-long-random-cookie-secret-for-the-tests-only-0123456789"
-client_id = "calfcheck"
-client_secret = "calfcheck-secret"
-server_metadata_url = "{idp}/.well-known/openid-configuration"
-
+    secrets = auth_secrets(
+        folder / "secrets.toml",
+        f"http://127.0.0.1:{port}",
+        idp,
+        f"""
 [calfcheck]
 idle_timeout_minutes = {IDLE_MINUTES}
-"""
+""",
     )
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "CALFCHECK_DB": db, "XDG_DATA_HOME": str(folder / "data")}
     args = ("--server.headless", "true", "--secrets.files", str(secrets))
@@ -163,12 +160,7 @@ class Person:
         route.abort()
 
     def log_in(self, sub: str) -> None:
-        self.page.goto(self.base)
-        self.page.get_by_role("button", name="Log in").click()
-        self.page.get_by_role("button", name=sub, exact=True).click()  # the provider's page: a predefined user
-        self.page.wait_for_url(re.compile(re.escape(self.base) + r"/?(\w+)?(\?.*)?$"), timeout=60_000)
-        self.page.get_by_role("button", name="Log in").wait_for(state="detached", timeout=60_000)
-        wait_until_settled(self.page)
+        log_in(self.page, self.base, sub)
 
     def open(self, path: str, until: str | None = None) -> str:
         """The page's text once it has run (``until``: a text the finished page shows)."""

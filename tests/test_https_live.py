@@ -30,6 +30,7 @@ from app_pages.live import INSECURE
 from app_pages.live_network import BUSY
 from tests.conftest import REMIX, needs_shared
 from tests.edge_servers import Caddy, Coturn, trust_in_nss
+from tests.oidc_login import auth_secrets, log_in
 from tests.streamlit_app import CHROMIUM_ARGS, free_port, start_app, wait_until_settled
 from tests.test_browser import CHROMIUM, make_y4m
 from vision.records import Records
@@ -82,17 +83,7 @@ async () => {
 
 
 def _secrets(folder, name: str, base: str, idp: str, live: str = "") -> str:
-    path = folder / f"{name}-secrets.toml"
-    path.write_text(
-        f"""[auth]
-redirect_uri = "{base}/oauth2callback"
-cookie_secret = "a-long-random-cookie-secret-for-the-tests-only-{name}"
-client_id = "calfcheck"
-client_secret = "calfcheck-secret"
-server_metadata_url = "{idp}/.well-known/openid-configuration"
-{live}"""
-    )
-    return str(path)
+    return str(auth_secrets(folder / f"{name}-secrets.toml", base, idp, live))
 
 
 @pytest.fixture(scope="module")
@@ -211,12 +202,7 @@ class Athlete:
         route.abort()
 
     def log_in(self, sub: str) -> None:
-        self.page.goto(self.base)
-        self.page.get_by_role("button", name="Log in").click()
-        self.page.get_by_role("button", name=sub, exact=True).click()  # the provider's page: a predefined user
-        self.page.wait_for_url(re.compile(re.escape(self.base) + r"/?(\w+)?(\?.*)?$"), timeout=60_000)
-        self.page.get_by_role("button", name="Log in").wait_for(state="detached", timeout=60_000)
-        wait_until_settled(self.page)
+        log_in(self.page, self.base, sub)
 
     def start(self) -> None:
         self.page.get_by_text("Reps: 0").wait_for(timeout=60_000)

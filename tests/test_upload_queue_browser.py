@@ -20,6 +20,7 @@ from datetime import date
 import pytest
 
 from tests.conftest import REMIX, ROOT, needs_shared, remix_labels
+from tests.oidc_login import auth_secrets
 from tests.phone_clips import phone_clip
 from tests.streamlit_app import free_port, start_app, wait_until_settled
 from tests.test_browser import CHROMIUM
@@ -56,16 +57,7 @@ def server(postgres_server, tmp_path_factory, idp):  # noqa: F811
     app_db = db.replace("//calfcheck@", "//calfcheck_app@")
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "CALFCHECK_DB": app_db, "XDG_DATA_HOME": str(folder / "data")}
     port = free_port()
-    secrets = folder / "secrets.toml"
-    secrets.write_text(
-        f"""[auth]
-redirect_uri = "http://127.0.0.1:{port}/oauth2callback"
-cookie_secret = "a-long-random-cookie-secret-for-the-tests-only-0123456789"
-client_id = "calfcheck"
-client_secret = "calfcheck-secret"
-server_metadata_url = "{idp}/.well-known/openid-configuration"
-"""
-    )
+    secrets = auth_secrets(folder / "secrets.toml", f"http://127.0.0.1:{port}", idp)
     clinic = Clinic(port, folder, env, secrets, db)
     clinic.start_app()
     yield clinic
