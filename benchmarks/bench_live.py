@@ -127,7 +127,7 @@ def main() -> None:
         sys.exit("needs ../shared/clips/remix and /usr/bin/chromium")
     from playwright.sync_api import sync_playwright
 
-    from tests.streamlit_app import free_port, start_app
+    from tests.streamlit_app import fake_camera_args, free_port, start_app
 
     work = Path(tempfile.mkdtemp(prefix="bench-live-"))
     width, height = args.size
@@ -140,14 +140,7 @@ def main() -> None:
         with sync_playwright() as p:
             browser = p.chromium.launch(
                 executable_path=CHROMIUM,
-                args=[
-                    "--no-sandbox",
-                    "--use-fake-ui-for-media-stream",
-                    "--use-fake-device-for-media-stream",
-                    f"--use-file-for-fake-video-capture={y4m}",
-                    "--disable-background-networking",
-                    "--no-first-run",
-                ],
+                args=fake_camera_args(y4m),
             )
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.add_init_script(KEEP_PEER_CONNECTIONS)

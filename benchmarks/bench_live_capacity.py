@@ -83,7 +83,7 @@ def main() -> None:
         sys.exit("needs ../shared/clips/remix and /usr/bin/chromium")
     from playwright.sync_api import sync_playwright
 
-    from tests.streamlit_app import free_port, start_app
+    from tests.streamlit_app import fake_camera_args, free_port, start_app
 
     work = Path(tempfile.mkdtemp(prefix="bench-capacity-"))
     y4m = camera_file(work / "camera.y4m", 640, 480)
@@ -99,12 +99,7 @@ def main() -> None:
             browser = p.chromium.launch(
                 executable_path=CHROMIUM,
                 args=[
-                    "--no-sandbox",
-                    "--use-fake-ui-for-media-stream",
-                    "--use-fake-device-for-media-stream",
-                    f"--use-file-for-fake-video-capture={y4m}",
-                    "--disable-background-networking",
-                    "--no-first-run",
+                    *fake_camera_args(y4m),
                     "--disable-renderer-backgrounding",
                     "--disable-background-timer-throttling",
                     "--disable-backgrounding-occluded-windows",

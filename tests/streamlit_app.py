@@ -61,6 +61,16 @@ def wait_until_settled(page, timeout: float = 120_000) -> None:
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--no-first-run"]
 
 
+def fake_camera_args(y4m) -> list[str]:
+    """Chromium's arguments for a camera that plays ``y4m`` (a .y4m clip), allowed without asking."""
+    return [
+        *CHROMIUM_ARGS,
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={y4m}",
+    ]
+
+
 def launch_chromium(playwright, executable_path: str):
     """Headless Debian Chromium, as every browser test drives it."""
     return playwright.chromium.launch(executable_path=executable_path, headless=True, args=CHROMIUM_ARGS)
