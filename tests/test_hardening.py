@@ -288,6 +288,43 @@ def test_ctrl_c_at_any_moment_is_one_line(tmp_path, blank_clip):
         assert len(lines) == 1 and "interrupted" in lines[0], (delay, err.decode())
 
 
+SWALLOWED_CTRL_C = """
+import sys, time, weakref
+import vision.cli
+from vision.__main__ import run
+
+
+def a_command_whose_ctrl_c_python_swallows():
+    class Lock:
+        pass
+
+    lock = Lock()
+
+    def callback(ref):
+        raise KeyboardInterrupt  # what a Ctrl-C landing inside an import lock's weak-reference callback raises
+
+    ref = weakref.ref(lock, callback)
+    del lock  # Python prints "Exception ignored" and goes on
+    for _ in range(60):
+        time.sleep(0.05)
+    print("ran on to the end", file=sys.stderr)
+    return 0
+
+
+vision.cli.main = a_command_whose_ctrl_c_python_swallows
+run()
+"""
+
+
+def test_a_ctrl_c_python_would_swallow_still_stops_the_command():
+    # The CI failure behind this: Ctrl-C 0.05 s after start landed in an import's weak-reference callback,
+    # Python dropped it, and the batch ran to the end with exit 0.
+    res = subprocess.run([sys.executable, "-c", SWALLOWED_CTRL_C], cwd=ROOT, capture_output=True, timeout=60)
+    lines = res.stderr.decode().strip().splitlines()
+    assert res.returncode == 130, res.stderr.decode()
+    assert lines == ["calfcheck: interrupted"], res.stderr.decode()
+
+
 @pytest.mark.parametrize("value", ["0", "-1", "two"])
 def test_nonsense_worker_counts_are_usage_errors(tmp_path, value):
     res = batch(SAMPLE_VIDEO, "--out", tmp_path / "o", "--workers", value)

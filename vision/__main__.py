@@ -4,12 +4,32 @@
 PyAV and MediaPipe load) still ends with one line and exit 130, never a traceback.
 """
 
-import atexit
-import os
+import _thread
+import ctypes
 import sys
+import threading
+
+
+def redeliver_swallowed_interrupts() -> None:
+    """A Ctrl-C that lands while Python runs a callback it may not raise from (the weak-reference callback of
+    an import's module lock, a ``__del__``) is printed as "Exception ignored" and dropped, and the command would
+    run on to the end. Deliver it again, to the main thread, where the normal handling sees it: from another
+    thread a moment later, because raised here it would be swallowed again, as the hook's own."""
+    previous = sys.unraisablehook
+
+    def hook(unraisable) -> None:
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            later = threading.Timer(0.02, _thread.interrupt_main)
+            later.daemon = True
+            later.start()
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = hook
 
 
 def run() -> None:
+    redeliver_swallowed_interrupts()
     try:
         from vision.cli import main
 
@@ -18,15 +38,17 @@ def run() -> None:
         print("calfcheck: interrupted", file=sys.stderr)
         code = 130
     if code == 130:
-        # A Ctrl-C that interrupted an extension module while it loaded marks the interpreter for good, and
-        # its shutdown then ends the process as killed by SIGINT (exit -2), whatever was caught since. The
-        # contract is 130: clean up as a normal exit does (atexit: multiprocessing's queues and semaphores),
-        # then leave with it.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        atexit._run_exitfuncs()
-        os._exit(code)
+        forget_unhandled_interrupt()
     sys.exit(code)
+
+
+def forget_unhandled_interrupt() -> None:
+    """A Ctrl-C that interrupted Python code an extension module ran while it loaded (``PyRun_String``) leaves
+    CPython's "unhandled KeyboardInterrupt" mark set, whatever caught it since, and the interpreter's
+    shutdown then kills the process with SIGINT (exit -2) instead of the 130 calfcheck promises. Running any
+    code through that same entry point clears the mark; the shutdown that follows is the normal one (threads
+    joined, multiprocessing's semaphores unlinked and unregistered, never cut off halfway)."""
+    ctypes.pythonapi.PyRun_SimpleString(b"pass")
 
 
 if __name__ == "__main__":

@@ -19,11 +19,15 @@ import ctypes
 import multiprocessing
 import os
 import queue
+import shlex
 import signal
 import sys
+import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, InvalidStateError, ProcessPoolExecutor, wait
+from multiprocessing import spawn
+from pathlib import Path
 from typing import TypeVar
 
 Job = TypeVar("Job")
@@ -35,8 +39,7 @@ PR_SET_PDEATHSIG = 1
 
 
 def _worker_init(free_cpus=None) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver stops its workers; a Ctrl-C held since start-up
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # ...is discarded here, never a traceback
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the driver stops its workers (already so: see below)
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
@@ -77,7 +80,9 @@ def _stop_workers(pool: ProcessPoolExecutor, pending: dict) -> None:
         proc.terminate()
     for proc in children:
         proc.join(timeout=5)
-    pool.shutdown(wait=False, cancel_futures=True)
+    # Wait for the pool's manager thread to see its workers gone and close its wake-up pipe: left running,
+    # it races the interpreter's exit, which writes to that pipe as the thread closes it (Bad file descriptor).
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def run_local(jobs: list, task: Task, on_result: OnResult, *, workers: int) -> None:
@@ -85,30 +90,49 @@ def run_local(jobs: list, task: Task, on_result: OnResult, *, workers: int) -> N
         for job in jobs:
             on_result(job, task(job))
         return
-    # Workers are spawned with Ctrl-C blocked: the signal mask is inherited across exec, so a Ctrl-C while
-    # a worker is still importing is held until its initializer ignores it (never a traceback). The
-    # driver's Ctrl-C is held too, not lost: it arrives once the workers are started. (Ignoring SIGINT
-    # here instead discarded a Ctrl-C that came while a slow machine was spawning: the batch ran on.)
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     context = multiprocessing.get_context("spawn")
     free_cpus = None
     if (cpus := cpus_to_pin(workers)) is not None:
         free_cpus = context.Queue()  # each worker takes one CPU id as it starts
         for cpu in cpus:
             free_cpus.put(cpu)
+    pool: ProcessPoolExecutor | None = None
+    pending: dict[Future, object] = {}
     try:
-        pool = ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_worker_init, initargs=(free_cpus,)
-        )
-        pending: dict[Future, object] = {pool.submit(task, job): job for job in jobs}
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
-    try:
-        while pending:
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                on_result(pending.pop(fut), fut.result())
+        with tempfile.TemporaryDirectory(prefix="calfcheck-workers-") as folder:
+            with _spawning_deaf_to_ctrl_c(Path(folder)):
+                pool = ProcessPoolExecutor(
+                    max_workers=workers, mp_context=context, initializer=_worker_init, initargs=(free_cpus,)
+                )
+                pending = {pool.submit(task, job): job for job in jobs}  # spawns the workers
+            while pending:
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    on_result(pending.pop(fut), fut.result())
     except BaseException:
-        _stop_workers(pool, pending)
+        if pool is not None:
+            _stop_workers(pool, pending)
         raise
     pool.shutdown()
+
+
+@contextlib.contextmanager
+def _spawning_deaf_to_ctrl_c(folder: Path):
+    """Workers spawned inside this block start with Ctrl-C ignored from their first instruction.
+
+    A terminal's Ctrl-C reaches every process of the batch, and a worker still importing NumPy and MediaPipe
+    (a second or more) would die of it with a traceback. Neither blocking SIGINT in the driver (a spawned
+    interpreter starts with it unblocked) nor ignoring it there (the driver's own Ctrl-C would be lost) holds.
+    An ignored signal is the one disposition that survives exec, and Python keeps SIGINT ignored when it starts
+    that way: so the workers' interpreter is started through a two-line shell script that ignores it and execs
+    this Python. The script lives in ``folder``, which must outlast the spawning (the shell opens it after
+    the spawn has returned); the driver handles its own Ctrl-C as usual throughout."""
+    script = folder / "python"
+    script.write_text(f"#!/bin/sh\ntrap '' INT\nexec {shlex.quote(sys.executable)} \"$@\"\n")
+    script.chmod(0o700)
+    previous = spawn.get_executable()
+    spawn.set_executable(str(script))  # process-wide in multiprocessing: put back as soon as the pool is up
+    try:
+        yield
+    finally:
+        spawn.set_executable(previous)
