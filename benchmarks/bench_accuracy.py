@@ -6,7 +6,11 @@ Reports, for each pose model given (default: every ``models/*.task``):
   and from heel lift (``heel-raise``): the steady clips, then the slow ones (a 6 s lowering, a lowering
   that stalls, a 3 s push) and the eased one (moves that ease in and out, as people move);
 - for the clips with stalls, each stall found against the labelled one;
-- for the isometric clips, the hold-time error.
+- for the isometric clips, the hold-time error;
+- a diagnostic for the next step of the heel-lift signal (``--heel-diagnostic``): the followed heel against the
+  picture itself (what a still camera's floor is) beside heel lift (the heel against the toes), on the raw labels
+  and, for the steady clips, on their labels moved to where the shared README says the movement starts (their
+  edges sit about 5 % of each movement inside it; the slow clips were clocked by the heel's own pixels).
 Both extraction paths are measured side by side: every frame posed (``--every-frame``) and the default fast
 path (ten poses a second, the heel and toes followed on every frame: ``vision.sampling``).
 Pose and the followed points run once per clip, model and path; the track is cached in ``benchmarks/out/tracks/``
@@ -97,6 +101,62 @@ def hold_error(track, labels: dict) -> float:
     return abs(session.scores[0].rep.hold.duration_s - expected)
 
 
+def movement_edges(labels: dict) -> dict:
+    """The steady clips' labels with each push and return widened by 5 % of its duration at both ends (at the top
+    only as far as the hold allows): where the shared README says their movement starts and stops (the labels
+    sit about 5 % of the rise inside it)."""
+    reps = []
+    for lab in labels["reps"]:
+        (c0, c1), (e0, e1) = lab["concentric"], lab["eccentric"]
+        dc, de = 0.05 * (c1 - c0), 0.05 * (e1 - e0)
+        top_c, top_e = min(dc, (e0 - c1) / 2), min(de, (e0 - c1) / 2)  # a turnaround with no hold stays one instant
+        reps.append(
+            {"concentric": [c0 - dc, c1 + top_c], "hold": [c1 + top_c, e0 - top_e], "eccentric": [e0 - top_e, e1 + de]}
+        )
+    return {**labels, "reps": reps}
+
+
+def heel_diagnostic(model: Path) -> None:
+    """Phase MAE of three clocks of the heel, every frame posed: heel lift as scored (heel against toes), the
+    followed heel against the picture (a still camera's floor; no camera-motion compensation, so a diagnostic
+    only), and the angle; on the raw labels and on the steady clips' movement edges."""
+    from vision.analysis import FOLLOWED_CUTOFF_HZ, analyse_track, track_reps
+    from vision.filters import zero_phase_lowpass
+    from vision.protocols import load_protocol
+    from vision.signals import followed_landmarks, shank_length_px
+    from vision.skeleton import LEG_POINTS
+
+    heel_raise = load_protocol("heel-raise")
+    print("\n| clip | labels | heel lift (heel - toes) | heel against the picture | angle |\n|---|---|---|---|---|")
+    for name in TEMPO_CLIPS:
+        labels = json.loads((REMIX / f"{name}.json").read_text())
+        track = cached_track(REMIX / f"{name}.mp4", model, True)
+        session = analyse_track(track, heel_raise)
+        points = followed_landmarks(track.landmarks, track.followed)[:, list(LEG_POINTS[session.leg]), :2]
+        shank = shank_length_px(track.landmarks, session.leg, track.width, track.height)
+        heel_up = -points[:, 2, 1] * track.height / shank
+        ok = np.isfinite(heel_up)
+        t = track.t_s[ok]
+        against_picture = track_reps(t, zero_phase_lowpass(t, heel_up[ok], FOLLOWED_CUTOFF_HZ), heel_raise).reps
+        readings = {
+            "heel lift": [s.rep for s in session.scores],
+            "picture": against_picture,
+            "angle": [s.rep for s in analyse_track(track, load_protocol("band-tempo")).scores],
+        }
+        variants = {"raw": labels} | ({"movement edges": movement_edges(labels)} if name in STEADY_CLIPS else {})
+        for which, labs in variants.items():
+            cells = []
+            for reps in readings.values():
+                errors = [
+                    abs(getattr(r, ph).duration_s - (lab[ph][1] - lab[ph][0]))
+                    for r, lab in zip(reps, labs["reps"])
+                    for ph in PHASES
+                ]
+                count = "" if len(reps) == len(labs["reps"]) else f" ({len(reps)} reps)"
+                cells.append(f"{np.mean(errors):.3f}{count}")
+            print(f"| {name} | {which} | " + " | ".join(cells) + " |")
+
+
 PATHS = {"every frame": True, "fast": False}  # --every-frame, and the default (vision.sampling)
 
 
@@ -132,11 +192,15 @@ def measure(model: Path, every_frame: bool) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", action="append", type=Path, help="a pose model bundle (repeatable)")
+    parser.add_argument("--heel-diagnostic", action="store_true", help="only the heel clocks side by side")
     args = parser.parse_args(argv)
     if not REMIX.is_dir():
         print(f"needs the remix clips in {REMIX}", file=sys.stderr)
         return 2
     models = args.model or sorted((ROOT / "models").glob("*.task"))
+    if args.heel_diagnostic:
+        heel_diagnostic(models[0])
+        return 0
     results = [measure(m, every) for m in models for every in PATHS.values()]
     print("| model | path | signal | counts exact | phase MAE, steady clips |\n|---|---|---|---|---|")
     for r in results:
