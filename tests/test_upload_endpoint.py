@@ -288,3 +288,11 @@ def test_a_clips_name_is_text_of_bounded_length():
     assert clip_name(quote("a\x00b\nc.MOV")) == "abc.MOV"
     assert clip_name(quote("x" * 500 + ".mp4")) == "x" * 196 + ".mp4"  # 200 characters, the type kept
     assert clip_name(None) is None and clip_name("notes.html") is None
+
+
+def test_the_upload_components_settings_cannot_close_its_script():
+    from app_pages.upload_queue import _UPLOADER, _script_json
+
+    said = _script_json({"name": "</script><script>alert(1)</script><!--"})
+    assert "<" not in said and json.loads(said) == {"name": "</script><script>alert(1)</script><!--"}
+    assert _UPLOADER.count("SETTINGS_JSON") == 1 and ".innerHTML" not in _UPLOADER  # shown as textContent only
