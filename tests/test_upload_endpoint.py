@@ -264,6 +264,23 @@ def test_an_unreachable_queue_is_503_and_the_upload_is_forgotten(tmp_path):
     assert down.files() == []
 
 
+def test_a_server_stopped_mid_upload_leaves_nothing(queue_db, tmp_path):
+    """SIGTERM with a phone still sending: the server waits 10 s for it, then cancels it, and nothing is left."""
+    stopping = Endpoint(queue_db, tmp_path / "inbox", tmp_path / "log")
+    head = f"X-Calfcheck-Ticket: {ticket()}\r\nX-Calfcheck-Name: a.mp4\r\nContent-Length: {40 * MB}\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", stopping.port), timeout=60) as s:
+        s.sendall(f"PUT {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n{head}".encode())
+        for _ in range(4):
+            s.sendall(os.urandom(MB))
+        deadline = time.time() + 30
+        while not [p for p in stopping.files() if p.name.startswith("clip")]:
+            assert time.time() < deadline
+            time.sleep(0.05)
+        stopping.stop()
+        assert stopping.proc.returncode == 0
+    assert stopping.files() == [] and stopping.inbox.listing(OWNER) == []
+
+
 def test_the_ticket_key_is_made_once_private_and_shared(tmp_path, monkeypatch):
     monkeypatch.delenv(tk.ENV_SECRET, raising=False)
     key = tk.secret(tmp_path / "data")
@@ -296,3 +313,10 @@ def test_the_upload_components_settings_cannot_close_its_script():
     said = _script_json({"name": "</script><script>alert(1)</script><!--"})
     assert "<" not in said and json.loads(said) == {"name": "</script><script>alert(1)</script><!--"}
     assert _UPLOADER.count("SETTINGS_JSON") == 1 and ".innerHTML" not in _UPLOADER  # shown as textContent only
+
+
+def test_the_upload_server_needs_postgresql_and_says_so_in_one_sentence(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "vision", "upload-server", "--db", f"sqlite:///{tmp_path / 'x.db'}"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert out.returncode == 1 and "only on a PostgreSQL database" in out.stderr and "Traceback" not in out.stderr
+    assert out.stderr.count("\n") == 1

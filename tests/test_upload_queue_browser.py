@@ -168,7 +168,9 @@ class Browser:
         self.context.close()
 
 
-def test_a_phone_clip_is_queued_scored_by_a_worker_and_reaches_the_therapist(server, browser, iphone_clip, artifacts):
+def test_a_phone_clip_is_queued_scored_by_a_worker_and_reaches_the_therapist(
+    server, browser, iphone_clip, artifacts, tmp_path
+):
     base, db, folder = server.base, server.db, server.folder
     expected_reps = sum(1 for r in remix_labels(CLIP)["reps"] if r["eccentric"][1] < END_S)
     assert expected_reps == 2
@@ -178,6 +180,10 @@ def test_a_phone_clip_is_queued_scored_by_a_worker_and_reaches_the_therapist(ser
     phone.open("review", until="Nothing uploaded yet.")
     uploader = phone.page.frame_locator('iframe[srcdoc*="_calfcheck/upload"]')
     assert phone.page.locator('input[type="file"]').count() == 0  # no Streamlit uploader: the clip never goes there
+    # What is not a clip is the upload server's one sentence, shown in the component.
+    (tmp_path / "notes.txt").write_text("<b>not a clip</b>")
+    uploader.locator('input[type="file"]').set_input_files(str(tmp_path / "notes.txt"))
+    uploader.get_by_text("Only MP4, MOV, M4V, AVI or WebM clips can be uploaded.").wait_for(timeout=30_000)
     uploader.locator('input[type="file"]').set_input_files(str(iphone_clip))
     uploader.get_by_text("IMG_0042.MOV is queued: it is scored in the background.").wait_for(timeout=60_000)
     # Through Caddy to the upload server (uvicorn's access log: the path and status only).

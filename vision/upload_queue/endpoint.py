@@ -168,4 +168,6 @@ def serve(db_url: str | None, inbox: Inbox, host: str = "127.0.0.1", port: int =
     """Run the endpoint with uvicorn until SIGINT/SIGTERM (an upload under way is dropped, and leaves nothing)."""
     import uvicorn
 
-    uvicorn.run(create_app(db_url, inbox), host=host, port=port, log_level="info", proxy_headers=False)
+    # Stopping waits 10 s at most for uploads under way: one still running then is cancelled and leaves nothing.
+    uvicorn.run(create_app(db_url, inbox), host=host, port=port, log_level="info", proxy_headers=False,
+                timeout_graceful_shutdown=10)  # fmt: skip

@@ -7,7 +7,8 @@ Contract:
   owner, request and size limit from a ticket it has checked (``check``) and from nothing else the client sends.
 - The ticket's text is ``<base64url of a compact JSON>.<base64url of its HMAC-SHA256>``; ``check`` compares the
   signature in constant time, then refuses an expired ticket, each with one sentence (``TicketRefused``).
-  An expired ticket is refused when an upload *starts*: a long upload begun in time is not cut off.
+  An expired ticket is refused when an upload *starts*: a long upload begun in time is not cut off. Until then a
+  ticket serves for more than one upload (an athlete may send several sets from one page), each its own job.
 - The key (``secret(folder)``): ``CALFCHECK_UPLOAD_SECRET`` when set, else the file ``upload-ticket.key`` in the
   server's data folder (beside the inbox), 32 random bytes made 0600 by whichever process needs it first. It is
   written to a private temporary file and linked into place, so two processes starting at once agree on one key
