@@ -125,6 +125,7 @@ def _uploader(inbox: Inbox, prescription: Prescription, limit_mb: int) -> None:
             "queued": "{name} is queued: it is scored in the background.",
             "tooLarge": f"This clip is larger than the {limit_mb} MB the clinic accepts.",
             "failed": "The clip was not sent: the connection was lost. Try again.",
+            "noServer": "The clinic's upload service is not answering: try again in a while, or tell the clinic.",
         },
     }
     components.html(_UPLOADER.replace("SETTINGS_JSON", _script_json(settings)), height=118)
@@ -172,7 +173,7 @@ input.addEventListener("change", () => {
     try { answer = JSON.parse(xhr.responseText); } catch (e) {}
     done();
     if (xhr.status === 200 && answer.name) say(fill(S.says.queued, answer.name, 100), "good");
-    else say(answer.error || S.says.failed, "bad");
+    else say(answer.error || S.says.noServer, "bad");  // no JSON: Caddy's 502, or no upload server behind it
   };
   xhr.onerror = xhr.onabort = () => { done(); say(S.says.failed, "bad"); };
   bar.hidden = false; bar.value = 0; input.disabled = true;

@@ -18,12 +18,13 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from datetime import date
 
 import pytest
 
 from tests.conftest import REMIX, ROOT, needs_shared, remix_labels
-from tests.edge_servers import Caddy, trust_in_nss
+from tests.edge_servers import Caddy, _accepts, trust_in_nss
 from tests.oidc_login import auth_secrets
 from tests.phone_clips import phone_clip
 from tests.streamlit_app import CHROMIUM_ARGS, free_port, start_app, wait_until_settled
@@ -84,9 +85,18 @@ class Clinic:
 
     def start_uploads(self, port: int) -> None:
         # The same data folder (XDG_DATA_HOME) as the app: the same inbox, and the key its tickets are signed with.
-        log = (self.folder / "upload-server.log").open("w")
+        log = (self.folder / "upload-server.log").open("a")
         command = [sys.executable, "-m", "vision", "upload-server", "--port", str(port)]
         self.uploads = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        self.upload_port = port
+        deadline = time.time() + 30
+        while not _accepts(port):
+            assert time.time() < deadline and self.uploads.poll() is None, "the upload server did not start"
+            time.sleep(0.1)
+
+    def stop_uploads(self) -> None:
+        self.uploads.terminate()
+        self.uploads.wait(timeout=30)
 
     def start_app(self) -> None:
         try:
@@ -180,6 +190,11 @@ def test_a_phone_clip_is_queued_scored_by_a_worker_and_reaches_the_therapist(
     phone.open("review", until="Nothing uploaded yet.")
     uploader = phone.page.frame_locator('iframe[srcdoc*="_calfcheck/upload"]')
     assert phone.page.locator('input[type="file"]').count() == 0  # no Streamlit uploader: the clip never goes there
+    # The upload server down (Caddy answers 502): the component says so in a sentence; then it is back.
+    server.stop_uploads()
+    uploader.locator('input[type="file"]').set_input_files(str(iphone_clip))
+    uploader.get_by_text("The clinic's upload service is not answering").wait_for(timeout=30_000)
+    server.start_uploads(server.upload_port)
     # What is not a clip is the upload server's one sentence, shown in the component.
     (tmp_path / "notes.txt").write_text("<b>not a clip</b>")
     uploader.locator('input[type="file"]').set_input_files(str(tmp_path / "notes.txt"))
