@@ -86,6 +86,7 @@ def _ticket(inbox: Inbox, prescription: Prescription, limit_mb: int) -> str:
     """The upload ticket for this athlete and prescription, kept while it has more than half its life left: the
     component is redrawn (and an upload under way in it cut off) only when the ticket changes."""
     actor = current_actor()
+    # clip_name and sent_at are the endpoint's to fill in, from the upload itself.
     request = UploadRequest(
         user_id=actor.user_id,
         user_key=actor.key,
@@ -95,7 +96,7 @@ def _ticket(inbox: Inbox, prescription: Prescription, limit_mb: int) -> str:
         band=prescription.band,
         day=date.today().isoformat(),
         sent_at=0.0,
-    )  # fmt: skip  (clip_name and sent_at: the endpoint's, from the upload itself)
+    )
     wanted = json.dumps([_owner(inbox), asdict(request), limit_mb])
     kept = st.session_state.get("upload-ticket")
     if kept and kept[0] == wanted and kept[2] - time.time() > upload_tickets.TTL_S / 2:
