@@ -8,7 +8,7 @@ PORT   ?= 8501
 # Loopback: only this machine can open the app (README, "Security and privacy").
 ADDRESS ?= 127.0.0.1
 
-.PHONY: app clinic turn test lint format system-deps fonts benchmark clean
+.PHONY: app clinic uploads turn test lint format system-deps fonts benchmark clean
 
 $(STAMP): pyproject.toml requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -51,9 +51,17 @@ app: $(STAMP) fonts
 # Let's Encrypt). Streamlit stays on loopback: run `make app` beside it.
 SITE ?=
 TLS  ?= internal
+UPLOAD_PORT ?= 8502
 clinic:
 	@test -n "$(SITE)" || { echo "usage: make clinic SITE=<the name athletes type> [TLS=internal|you@clinic.example]"; exit 2; }
-	CALFCHECK_SITE=$(SITE) CALFCHECK_TLS=$(TLS) CALFCHECK_PORT=$(PORT) caddy run --config deploy/Caddyfile --adapter caddyfile
+	CALFCHECK_SITE=$(SITE) CALFCHECK_TLS=$(TLS) CALFCHECK_PORT=$(PORT) CALFCHECK_UPLOAD_PORT=$(UPLOAD_PORT) \
+	  caddy run --config deploy/Caddyfile --adapter caddyfile
+
+# A clinic on PostgreSQL: athletes' clips stream to this upload server (loopback; Caddy sends it /_calfcheck/upload),
+# never whole in memory (README, "Uploads from phones"). Run it beside `make app` and `make clinic`, with the same
+# CALFCHECK_DB and data folder as the app.
+uploads: $(STAMP)
+	$(PY) -m vision upload-server --port $(UPLOAD_PORT)
 
 # The TURN relay for live coaching across networks (deploy/turnserver.conf, copied and edited).
 TURN_CONF ?= /etc/turnserver.conf

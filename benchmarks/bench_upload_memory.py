@@ -1,15 +1,24 @@
-"""Server memory while clips upload: one 1 GB clip, then ten 100 MB clips from ten browsers at once.
+"""Server memory while clips upload: one 1 GB clip, then ten 100 MB clips from ten clients at once.
 
-The real path: ``streamlit run`` on loopback (``benchmarks/upload_probe.py``: the queued page's own handling of an
-upload, without login or database), Debian's Chromium (Playwright) uploading through ``st.file_uploader``. The
-server's resident memory (``/proc/<pid>/status`` VmRSS) is sampled every 20 ms: before, its peak while the
-uploads are sent and stored, and after they are stored. ``--local-app`` measures the local app's Clip review page
-instead (it reads the whole upload into memory once more, as it always has). Run: ``make benchmark``.
+After (the clinic's path now, ``--path endpoint``): ``calfcheck upload-server`` on loopback with its queue on a
+throwaway PostgreSQL (tests/postgres.py), Caddy in front from the shipped Caddyfile (HTTPS, ``tls internal``, as
+tests/edge_servers.py runs it) beside a Streamlit server, and real HTTP clients streaming each clip through Caddy
+in 1 MB reads with a valid upload ticket (Python's http.client over TLS, one thread per client, as the page's
+XMLHttpRequest sends it). The resident memory of the upload server, Streamlit and Caddy is sampled.
+
+Before (``--path streamlit``): ``streamlit run`` on loopback (``benchmarks/upload_probe.py``: the queued page's
+handling of an upload before the endpoint, without login or database), Debian's Chromium (Playwright) uploading
+through ``st.file_uploader``. ``--local-app`` measures the local app's Clip review page instead (it reads the whole
+upload into memory once more, as it always has).
+
+Memory is ``/proc/<pid>/status`` VmRSS sampled every 20 ms: before, its peak while the uploads are sent and stored,
+and after they are stored. Both paths by default. Run: ``make benchmark``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -73,11 +82,124 @@ def upload_all(browser, base: str, clips: list[Path], until: str) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--local-app", action="store_true", help="the local app's Clip review page instead")
+    ap.add_argument("--path", choices=["endpoint", "streamlit", "both"], default="both")
+    ap.add_argument("--local-app", action="store_true", help="the local app's Clip review page (streamlit path)")
     ap.add_argument("--big-mb", type=int, default=1024)
     ap.add_argument("--each-mb", type=int, default=100)
     ap.add_argument("--athletes", type=int, default=10)
     args = ap.parse_args()
+    if args.path in ("endpoint", "both"):
+        bench_endpoint(args)
+    if args.path in ("streamlit", "both"):
+        bench_streamlit(args)
+
+
+def put_through(base_port: int, cafile: Path, clip: Path, ticket: str) -> tuple[int, str]:
+    """One client streaming ``clip`` through Caddy as the page's XMLHttpRequest does: (status, answer)."""
+    import http.client
+    import ssl
+    from urllib.parse import quote
+
+    from vision.upload_queue.endpoint import NAME_HEADER, PATH, TICKET_HEADER
+
+    context = ssl.create_default_context(cafile=str(cafile))
+    conn = http.client.HTTPSConnection("127.0.0.1", base_port, context=context, timeout=600, blocksize=MB)
+    headers = {TICKET_HEADER: ticket, NAME_HEADER: quote(clip.name), "Content-Length": str(clip.stat().st_size)}
+    try:
+        with clip.open("rb") as body:
+            conn.request("PUT", PATH, body=body, headers=headers)
+        answer = conn.getresponse()
+        return answer.status, answer.read().decode()
+    finally:
+        conn.close()
+
+
+def bench_endpoint(args) -> None:
+    """The clinic's path now: clients → Caddy → calfcheck upload-server → the inbox (Streamlit idle beside)."""
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.edge_servers import Caddy
+    from tests.postgres import PostgresServer
+    from tests.streamlit_app import free_port, start_app
+    from vision.upload_queue import Inbox, UploadRequest
+    from vision.upload_queue import tickets as tk
+    from vision.upload_queue.jobs import install
+
+    work = Path(tempfile.mkdtemp(prefix="calfcheck-upload-bench-"))
+    big = make_clip(Path(tempfile.gettempdir()) / f"calfcheck-bench-{args.big_mb}mb.mp4", args.big_mb)
+    each = [make_clip(work / f"athlete-{n}.mp4", args.each_mb) for n in range(args.athletes)]
+    key = "bench-only-upload-ticket-key-0123456789"
+    inbox = Inbox(work / "inbox")
+    postgres = PostgresServer().start()
+    procs: list[subprocess.Popen] = []
+    caddy = None
+    try:
+        db = postgres.new_database()
+        install(db)
+        env = {**os.environ, "CALFCHECK_UPLOAD_SECRET": key, "PROBE_INBOX": str(work / "probe-inbox")}
+        upload_port, app_port = free_port(), free_port()
+        command = [sys.executable, "-m", "vision", "upload-server", "--db", db, "--inbox", str(inbox.root),
+                   "--port", str(upload_port)]  # fmt: skip
+        uploads = subprocess.Popen(command, cwd=ROOT, env=env, stdout=(work / "upload-server.log").open("w"),
+                                   stderr=subprocess.STDOUT)  # fmt: skip
+        procs.append(uploads)
+        app = start_app(app_port, work / "streamlit.log", "--server.headless", "true", env=env,
+                        app="benchmarks/upload_probe.py")  # fmt: skip
+        procs.append(app)
+        caddy = Caddy.start("127.0.0.1", app_port, work / "caddy", work / "caddy.log", upload_port=upload_port)
+        request = UploadRequest(1, "bench sub", "", "band-tempo", None, None, time.strftime("%Y-%m-%d"), 0.0)
+        servers = {"upload server": uploads.pid, "Streamlit": app.pid, "Caddy": caddy.proc.pid}
+        # One small upload first: the server's imports and its queue connection are not the uploads' memory.
+        warm = work / "warm.mp4"
+        warm.write_bytes(os.urandom(MB))
+        status, answer = put_through(caddy.port, caddy.root_cert, warm, tk.mint(key.encode(), "warm", request, MB))
+        if status != 200:
+            raise SystemExit(f"the upload server does not take uploads: {status} {answer}")
+        inbox.forget(json.loads(answer)["ref"])
+        results = []
+        for label, clips in ((f"one {args.big_mb} MB clip", [big]),
+                             (f"{args.athletes} x {args.each_mb} MB at once", each)):  # fmt: skip
+            time.sleep(2)
+            before = {name: rss_mb(pid) for name, pid in servers.items()}
+            samplers = {name: Sampler(pid) for name, pid in servers.items()}
+            for sampler in samplers.values():
+                sampler.start()
+            started = time.monotonic()
+            limit = (args.big_mb + 100) * MB
+            sends = [(c, tk.mint(key.encode(), f"athlete{n}", request, limit)) for n, c in enumerate(clips)]
+            with ThreadPoolExecutor(len(clips)) as pool:  # every client at once, each its own athlete
+                answers = list(pool.map(lambda send: put_through(caddy.port, caddy.root_cert, *send), sends))
+            took = time.monotonic() - started
+            time.sleep(3)
+            for sampler in samplers.values():
+                sampler.running = False
+            after = {name: rss_mb(pid) for name, pid in servers.items()}
+            bad = [a for a in answers if a[0] != 200]
+            if bad:
+                raise SystemExit(f"uploads failed: {bad[:3]}")
+            stored = sum(inbox.clip(json.loads(a)["ref"]).stat().st_size for _, a in answers)
+            assert stored == sum(c.stat().st_size for c in clips), "the inbox does not hold every byte sent"
+            for _, a in answers:
+                inbox.forget(json.loads(a)["ref"])
+            results.append((label, before, {n: s.peak for n, s in samplers.items()}, after, took))
+    finally:
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=30)
+        if caddy is not None:
+            caddy.stop()
+        postgres.stop()
+    print(f"server RSS, clinic's upload endpoint through Caddy ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores):")
+    for label, before, peak, after, took in results:
+        print(f"  {label}: sent, stored and queued in {took:.1f} s")
+        for name in before:
+            print(f"    {name}: before {before[name]:.0f} MB, peak {peak[name]:.0f} MB "
+                  f"(+{peak[name] - before[name]:.0f}), after {after[name]:.0f} MB")  # fmt: skip
+
+
+def bench_streamlit(args) -> None:
+    """Before the endpoint: Chromium uploading through st.file_uploader (the probe page, or the local app)."""
     from playwright.sync_api import sync_playwright
 
     from tests.streamlit_app import free_port, launch_chromium, start_app

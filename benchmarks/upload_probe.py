@@ -1,6 +1,8 @@
-"""A one-widget Streamlit page for bench_upload_memory.py: an upload handled exactly as the clinic's queued
-"Upload a set" page handles it (``app_pages.upload_queue``: written to the inbox in 1 MB pieces, then dropped from
-Streamlit's memory), without the login and the database, so only the upload's own memory is measured."""
+"""A one-widget Streamlit page for bench_upload_memory.py: an upload handled as the clinic's queued "Upload a set"
+page handled it before the upload server (Streamlit's uploader; ``app_pages.upload_queue._pieces``: written to the
+inbox in 1 MB pieces, then dropped from Streamlit's memory), without the login and the database, so only the
+upload's own memory is measured: the benchmark's "before". The benchmark also runs it, idle, beside the upload
+server."""
 
 import os
 import sys

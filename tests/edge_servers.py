@@ -1,10 +1,11 @@
 """The clinic server's edge for the tests: Caddy (HTTPS) and coturn (TURN), from Debian's packages, run from
 the project's own deploy/Caddyfile and deploy/turnserver.conf on free loopback ports.
 
-``Caddy.start(site, upstream_port, data)`` runs ``caddy run`` with the shipped Caddyfile (its settings through
-the environment variables the file documents), bound to 127.0.0.1 with the admin endpoint off; Caddy's internal CA
-keeps its root certificate under ``data`` (``root_cert``). ``trust_in_nss(home, cert)`` makes an NSS certificate
-database in ``home`` trusting that root, as Chromium on Linux reads it from ``$HOME/.pki/nssdb``.
+``Caddy.start(site, upstream_port, data, log, upload_port)`` runs ``caddy run`` with the shipped Caddyfile (its
+settings through the environment variables the file documents; ``/_calfcheck/upload`` to ``upload_port``), bound
+to 127.0.0.1 with the admin endpoint off; Caddy's internal CA keeps its root certificate under ``data``
+(``root_cert``). ``trust_in_nss(home, cert)`` makes an NSS certificate database in ``home`` trusting that root, as
+Chromium on Linux reads it from ``$HOME/.pki/nssdb``.
 ``Coturn.start(folder, secret)`` runs ``turnserver`` on the shipped turnserver.conf with the lines a test must
 change (ports, loopback only, the secret, loopback peers allowed: the app is on this machine) replaced.
 """
@@ -56,13 +57,14 @@ class Caddy:
         return self.data / "caddy" / "pki" / "authorities" / "local" / "root.crt"
 
     @classmethod
-    def start(cls, host: str, upstream_port: int, data: Path, log: Path) -> Caddy:
+    def start(cls, host: str, upstream_port: int, data: Path, log: Path, upload_port: int | None = None) -> Caddy:
         port = free_port()
         env = {
             **os.environ,
             "CALFCHECK_SITE": f"https://{host}:{port}",
             "CALFCHECK_TLS": "internal",
             "CALFCHECK_PORT": str(upstream_port),
+            "CALFCHECK_UPLOAD_PORT": str(upload_port or free_port()),  # none: a port nobody listens on
             "CALFCHECK_HTTPS_PORT": str(port),
             "CALFCHECK_HTTP_PORT": str(free_port()),
             "CALFCHECK_BIND": "127.0.0.1",

@@ -195,6 +195,7 @@ def test_wheel_carries_the_pose_model(tmp_path):
     assert any(n.endswith(".data/data/share/calfcheck/models/pose_landmarker_full.task") for n in names), names
     assert "vision/batch/worker.py" in names and "vision/protocols/band-tempo.toml" in names
     assert "vision/records/service.py" in names and "vision/kinds/registry.py" in names
+    assert "vision/upload_queue/endpoint.py" in names  # calfcheck worker and upload-server, installed
     # the database's migrations and the programme's rules travel with the package
     for needed in ("vision/store/migrations/env.py", "vision/store/migrations/versions/0001_course.py",
                    "vision/store/migrations/versions/0002_review.py",

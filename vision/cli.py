@@ -31,7 +31,7 @@ from vision.cli_course import (
     with_tempo,
 )
 from vision.cli_users import USER_COMMANDS, add_user_parsers
-from vision.cli_worker import WORKER_COMMANDS, add_worker_parser
+from vision.cli_worker import WORKER_COMMANDS, add_upload_server_parser, add_worker_parser
 from vision.errors import CalfcheckError, UsageError
 from vision.outputs import STDOUT, OutputTarget, shown
 from vision.programme import band_ladder
@@ -132,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_course_parsers(sub)
     add_user_parsers(sub)
     add_worker_parser(sub)
+    add_upload_server_parser(sub)
     return parser
 
 

@@ -8,7 +8,9 @@ Contract (plain files, so a worker on another machine sharing the folder sees th
   never lists another's uploads.
 - ``put(owner, name, chunks, request)`` writes the clip from an iterable of byte chunks (never the whole clip
   in one piece) and the request, each atomically, and only then makes the upload visible (the folder is renamed
-  into place): a crash never leaves half an upload for a worker to pick up.
+  into place): a crash never leaves half an upload for a worker to pick up. ``begin(owner, name)`` is the same
+  in steps, for a writer that gets its pieces from elsewhere (the streaming upload endpoint):
+  ``Incoming.write(piece)`` as they come, then ``commit(request)`` (visible whole) or ``abort()`` (nothing left).
 - ``status(ref)`` reads the state: ``queued`` until a worker says otherwise; ``set_status`` writes it
   atomically. ``finish(ref, status)`` writes the final state, then deletes the clip: the records keep
   landmarks, not video.
@@ -37,7 +39,8 @@ from vision.outputs import write_atomic
 
 KEEP_FINISHED_S = 7 * 24 * 3600
 _REF = re.compile(r"^[0-9a-z_-]{1,64}/[0-9a-f]{32}$")
-_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".webm")
+_OWNER = re.compile(r"^[0-9a-z_-]{1,64}$")
+CLIP_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".webm")  # what the pages accept
 
 
 def default_inbox() -> Path:
@@ -89,7 +92,38 @@ class Upload:
 
 def safe_suffix(name: str) -> str:
     suffix = Path(name).suffix.lower()
-    return suffix if suffix in _SUFFIXES else ".mp4"
+    return suffix if suffix in CLIP_SUFFIXES else ".mp4"
+
+
+class Incoming:
+    """One upload being written (``Inbox.begin``): its pieces go straight to disk as they come."""
+
+    def __init__(self, folder: Path, upload_id: str, staging: Path, out) -> None:
+        self._folder, self._id, self._staging, self._out = folder, upload_id, staging, out
+        self.size = 0
+
+    def write(self, piece: bytes) -> None:
+        self._out.write(piece)
+        self.size += len(piece)
+
+    def commit(self, request: UploadRequest) -> str:
+        """The clip flushed to disk and the request written, then the folder renamed into place: the upload is
+        visible whole, or (on any error, after which nothing is left) not at all. Returns its reference."""
+        try:
+            self._out.flush()
+            os.fsync(self._out.fileno())
+            self._out.close()
+            write_atomic(self._staging / "request.json", json.dumps(asdict(request)))
+            os.replace(self._staging, self._folder / self._id)
+        except BaseException:
+            self.abort()
+            raise
+        return f"{self._folder.name}/{self._id}"
+
+    def abort(self) -> None:
+        """Nothing of this upload is left (safe to call twice, or after a failed commit)."""
+        self._out.close()
+        shutil.rmtree(self._staging, ignore_errors=True)
 
 
 class Inbox:
@@ -106,6 +140,19 @@ class Inbox:
         return found[0] if found else None
 
     def put(self, owner: str, name: str, chunks: Iterable[bytes], request: UploadRequest) -> str:
+        incoming = self.begin(owner, name)
+        try:
+            for chunk in chunks:
+                incoming.write(chunk)
+            return incoming.commit(request)
+        except BaseException:
+            incoming.abort()
+            raise
+
+    def begin(self, owner: str, name: str) -> Incoming:
+        """A new upload being written, invisible (``.incoming-<id>``) until ``commit``."""
+        if not _OWNER.match(owner):
+            raise ValueError(f"not an owner folder: {owner!r}")
         for folder in (self.root, self.root / owner):
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             os.chmod(folder, 0o700)
@@ -113,17 +160,11 @@ class Inbox:
         staging = self.root / owner / f".incoming-{upload_id}"
         staging.mkdir(mode=0o700)
         try:
-            with open(staging / f"clip{safe_suffix(name)}", "wb") as out:
-                for chunk in chunks:
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
-            write_atomic(staging / "request.json", json.dumps(asdict(request)))
-            os.replace(staging, self.root / owner / upload_id)  # visible whole, or not at all
+            out = open(staging / f"clip{safe_suffix(name)}", "wb")  # noqa: SIM115 - closed by commit or abort
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        return f"{owner}/{upload_id}"
+        return Incoming(self.root / owner, upload_id, staging, out)
 
     def request(self, ref: str) -> UploadRequest:
         return UploadRequest(**json.loads((self.folder(ref) / "request.json").read_text()))
