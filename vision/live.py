@@ -201,13 +201,7 @@ class LiveTracker:
         for lg in Leg:
             raw = float(
                 leg_signal(
-                    self.protocol.signal,
-                    points,
-                    lg,
-                    width,
-                    height,
-                    shank_px=self._shank(pose, lg, width, height),
-                    followed=pose.followed,
+                    self.protocol.signal, points, lg, width, height, shank_px=self._shank(pose, lg, width, height)
                 )
             )
             values[lg], raws[lg] = self._filters[lg](t, raw), raw
