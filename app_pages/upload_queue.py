@@ -16,10 +16,6 @@ uploading, for what, and the size limit (Streamlit's ``server.maxUploadSize``) f
 and the texts reach the component as JSON escaped for a script, and the component writes only ``textContent``.
 The job carries only the upload's reference. Everything a person typed or named (a clip's name, a message that
 quotes it) is shown as text, never Markdown or HTML.
-
-``_pieces`` and ``_release`` are how this page took a clip before the endpoint (Streamlit's own uploader, the clip
-written to the inbox in 1 MB pieces and dropped from Streamlit's memory at once): ``benchmarks/upload_probe.py``
-still measures that way, as the "before".
 """
 
 from __future__ import annotations
@@ -43,7 +39,6 @@ from vision.upload_queue import tickets as upload_tickets
 from vision.upload_queue.endpoint import NAME_HEADER, PATH, TICKET_HEADER
 from vision.upload_queue.jobs import Queue, QueueUnavailable
 
-CHUNK = 1 << 20
 REFRESH_S = 2.0
 SHOWN = 20  # the newest uploads listed
 CLIP_TYPES = ["mp4", "mov", "m4v", "avi", "webm"]
@@ -183,24 +178,6 @@ input.addEventListener("change", () => {
 });
 </script></body></html>
 """
-
-
-def _pieces(upload):
-    """Streamlit's upload in 1 MB pieces (benchmarks/upload_probe.py: the page before the endpoint)."""
-    upload.seek(0)
-    while piece := upload.read(CHUNK):
-        yield piece
-
-
-def _release(upload) -> None:
-    """Drop Streamlit's in-memory copy of the clip now, not when the browser tab closes."""
-    try:
-        from streamlit.runtime import get_instance
-        from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-        get_instance().uploaded_file_mgr.remove_file(get_script_run_ctx().session_id, upload.file_id)
-    except Exception:  # noqa: BLE001 - Streamlit's internals moved: the copy then goes with the session
-        pass
 
 
 def _follow(inbox: Inbox, owner: str) -> None:

@@ -1,6 +1,6 @@
 """A one-widget Streamlit page for bench_upload_memory.py: an upload handled as the clinic's queued "Upload a set"
-page handled it before the upload server (Streamlit's uploader; ``app_pages.upload_queue._pieces``: written to the
-inbox in 1 MB pieces, then dropped from Streamlit's memory), without the login and the database, so only the
+page handled it before the upload server (Streamlit's uploader; written to the inbox in 1 MB pieces, then dropped
+from Streamlit's memory), without the login and the database, so only the
 upload's own memory is measured: the benchmark's "before". The benchmark also runs it, idle, beside the upload
 server."""
 
@@ -13,8 +13,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import streamlit as st  # noqa: E402
 
-from app_pages.upload_queue import _pieces, _release  # noqa: E402
 from vision.upload_queue import Inbox, UploadRequest  # noqa: E402
+
+CHUNK = 1 << 20
+
+
+def _pieces(upload):
+    """Streamlit's upload in 1 MB pieces (as the page took it before the upload server)."""
+    upload.seek(0)
+    while piece := upload.read(CHUNK):
+        yield piece
+
+
+def _release(upload) -> None:
+    """Drop Streamlit's in-memory copy of the clip now, not when the browser tab closes."""
+    try:
+        from streamlit.runtime import get_instance
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+        get_instance().uploaded_file_mgr.remove_file(get_script_run_ctx().session_id, upload.file_id)
+    except Exception:  # noqa: BLE001 - Streamlit's internals moved: the copy then goes with the session
+        pass
+
 
 inbox = Inbox(Path(os.environ["PROBE_INBOX"]))
 round_ = st.session_state.setdefault("round", 0)
