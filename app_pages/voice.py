@@ -37,7 +37,7 @@ function beep(kind) {
   o.start(); o.stop(s.audio.currentTime + (kind === "phase" ? 0.08 : 0.25));
 }
 
-function say(text, kind, due) {
+function say(seq, text, kind, due) {
   const s = window.__calfcheckVoice, synth = window.speechSynthesis;
   if (!synth || typeof SpeechSynthesisUtterance === "undefined") { beep(kind); return; }
   // A newer phase word makes an older one wrong: cut it short, unless a count or sentence is still due.
@@ -45,6 +45,7 @@ function say(text, kind, due) {
   const u = new SpeechSynthesisUtterance(text);
   u.rate = 1.15;
   u.calfcheckDue = due;  // the server's wall time the word became due (benchmarks/bench_voice.py reads it)
+  u.calfcheckSeq = seq;
   if (kind !== "phase") {
     s.mustSay += 1;
     u.onend = u.onerror = () => { s.mustSay = Math.max(0, s.mustSay - 1); };
@@ -64,15 +65,20 @@ function prime() {
 export default function ({ data }) {
   // One state for the page (not per render): the last utterance said survives every rerun of the fragment.
   if (!window.__calfcheckVoice) document.addEventListener("pointerdown", prime, {once: true, capture: true});
-  const s = (window.__calfcheckVoice = window.__calfcheckVoice || {last: null, mustSay: 0, keep: []});
+  const s = (window.__calfcheckVoice = window.__calfcheckVoice || {last: null, mustSay: 0, keep: [], dropped: []});
   const items = data.items || [];
   const newest = items.length ? items[items.length - 1][0] : 0;
   if (s.last === null || newest < s.last) { s.last = newest; return; }  // a page opened mid-set: nothing old
   for (const [seq, t, text, kind, due] of items) {
     if (seq <= s.last) continue;
     s.last = seq;
-    if (!data.on || (kind === "phase" && data.now - t > data.late)) continue;
-    say(text, kind, due);
+    if (!data.on) continue;
+    if (kind === "phase" && data.now - t > data.late) {
+      // Kept (the last few) so that a page slow to poll can be told from a word never sent.
+      s.dropped.push({seq, text, late: data.now - t}); if (s.dropped.length > 20) s.dropped.shift();
+      continue;
+    }
+    say(seq, text, kind, due);
   }
 }
 """

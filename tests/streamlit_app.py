@@ -77,12 +77,19 @@ def launch_chromium(playwright, executable_path: str):
 
 
 def choose(page, label: str, option: str) -> None:
-    """Pick ``option`` in the Streamlit select box labelled ``label``, as a person types and presses Enter."""
+    """Pick ``option`` in the Streamlit select box labelled ``label``, as a person types and presses Enter, then
+    wait until the page has rerun with it. A choice made while the page is still rerunning from an earlier input
+    can be redrawn away, so it is made again until the box shows it after a settled rerun."""
     box = page.get_by_role("combobox", name=label)
-    box.click()
-    box.fill(option)
-    page.keyboard.press("Enter")
-    wait_until_settled(page)  # the choice reruns the page: text typed during that rerun would be lost
+    for _ in range(3):
+        wait_until_settled(page)
+        box.click()
+        box.fill(option)
+        page.keyboard.press("Enter")
+        wait_until_settled(page)  # the choice reruns the page: text typed during that rerun would be lost
+        if box.input_value().startswith(option):  # (Enter picks the first option that starts with the text)
+            return
+    raise AssertionError(f"the select box {label!r} did not keep {option!r}: it shows {box.input_value()!r}")
 
 
 def enter_text(page, label: str, text: str) -> None:

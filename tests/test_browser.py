@@ -19,6 +19,7 @@ from pathlib import Path
 import av
 import pytest
 
+from app_pages.voice import SAY_LATE_S
 from tests.conftest import REMIX, needs_shared
 from tests.streamlit_app import (
     PHONE,
@@ -96,7 +97,7 @@ window.__spoken = [];
 if (window.speechSynthesis) {
   const speak = window.speechSynthesis.speak.bind(window.speechSynthesis);
   window.speechSynthesis.speak = (u) => {
-    window.__spoken.push({text: u.text, t: performance.now()});
+    window.__spoken.push({text: u.text, seq: u.calfcheckSeq, t: performance.now()});
     try { speak(u); } catch (e) {}
   };
 }
@@ -235,17 +236,25 @@ def test_live_page_on_a_phone_counts_and_speaks_the_reps_and_keeps_the_set_until
     said_reps = int(page.locator("#cc-reps").inner_text().split(":")[1])
     spoken = [s["text"] for s in page.evaluate("() => window.__spoken") if s["text"]]  # (not the silent unlock)
     assert spoken[-1] == f"Set done: {said_reps} reps", spoken
+    # A phase word that reached the browser too late to be right (SAY_LATE_S: a loaded machine polls slowly) is
+    # dropped by the page, which keeps a note of it. Few are: a word is late only when a poll is, and the page polls
+    # four times a second. The words are read in the order the server made them due, said or dropped.
+    dropped = page.evaluate("() => window.__calfcheckVoice.dropped")
+    assert all(d["late"] > SAY_LATE_S for d in dropped), dropped
+    assert len(dropped) <= 2, (dropped, spoken)
+    made = sorted([(s["seq"], s["text"]) for s in page.evaluate("() => window.__spoken") if s["text"]])
+    made = [text for _, text in sorted(made + [(d["seq"], d["text"]) for d in dropped])]
     # Each count is said as the page counts it, after the rep's return, and never twice. (The live count can jump:
     # the weak-signal gate holds the count at 0 until enough reps show the movement is real, then gives them all.)
-    said = [(i, int(text)) for i, text in enumerate(spoken) if text.isdigit()]
-    assert said and said[-1][1] == said_reps, spoken
-    assert [n for _, n in said] == sorted({n for _, n in said}), spoken
-    assert all([w for w in spoken[:i] if w in PHASE_WORDS][-1] == "Return" for i, _ in said), spoken
+    said = [(i, int(text)) for i, text in enumerate(made) if text.isdigit()]
+    assert said and said[-1][1] == said_reps, made
+    assert [n for _, n in said] == sorted({n for _, n in said}), made
+    assert all([w for w in made[:i] if w in PHASE_WORDS][-1] == "Return" for i, _ in said), made
     # Every rep the camera showed was pushed, held and returned, in that order.
-    phases = " ".join(w for w in spoken if w in PHASE_WORDS)
+    phases = " ".join(w for w in made if w in PHASE_WORDS)
     expected = " ".join(["Push Hold Return"] * said_reps)
     # (a STOP pressed late may catch the looping camera's next push, begun at 34 s)
-    assert phases == expected or (stopped_after > 33 and phases.startswith(expected + " Push")), spoken
+    assert phases == expected or (stopped_after > 33 and phases.startswith(expected + " Push")), (made, dropped)
 
     # The finished set survives a refresh of the browser until it is saved (or discarded).
     page.get_by_text("Sets not saved yet").wait_for(timeout=30_000)
