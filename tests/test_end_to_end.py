@@ -89,8 +89,8 @@ def test_remix_tempo_clips(extractions, protocol):
         assert session.quality.reliable, (name, session.quality.warnings)
         assert len(session.scores) == len(labels["reps"]), name
         errors = duration_errors(session, labels)
-        # No clip far off. Heel lift reads the no-hold clip's turnaround as a 0.45 s hold: in this rear-oblique
-        # view the heel's height changes slowly near the top of its arc (README, accuracy), hence 0.32 there.
+        # No clip far off. Heel lift (fast path) still reads the no-hold clip's turnaround as a hold of 0.2-0.6 s
+        # (0.21 s MAE; 0.30 s before the floor was followed; README, accuracy), hence 0.32 there.
         assert np.mean(errors) <= (0.32 if name == "no_hold_103_x4" else 0.25), (name, np.mean(errors))
         all_errors += errors
         faults = [s.faults for s in session.scores]
@@ -110,7 +110,7 @@ def test_remix_tempo_clips(extractions, protocol):
             assert "hold_too_short" in faults[2]
             assert "return_too_fast" in faults[3]
             assert "push_too_fast" in faults[4]
-    # Measured 0.119 s (angle) and 0.079 s (heel lift) with the heel and toes followed by their pixels; the
+    # Measured 0.122 s (angle) and 0.105 s (heel lift, above the followed floor) on the fast path; the
     # README's accuracy section says why the angle reads these heel raises a little early and late.
     assert np.mean(all_errors) <= 0.13, np.mean(all_errors)
 
@@ -125,8 +125,10 @@ def test_slow_lowerings_stalls_slow_pushes_and_eased_moves_are_timed_as_the_heel
     assert len(session.scores) == len(labels["reps"]), name
     errors = duration_errors(session, labels)
     # The band protocol's signal (the ankle angle) meets the issue's 0.15 s MAE and 0.35 s worst phase on each
-    # clip (worst clip 0.148 s); heel lift on the 6 s lowering and the 3 s push does not yet (0.28 s, 0.21 s).
-    mae, worst = (0.16, 0.35) if protocol == "band-tempo" else (0.30, 0.55)
+    # clip (worst clip 0.151 s). Heel lift, the heel above the followed floor, does on three (0.05-0.09 s; above
+    # the toes it read the 6 s lowering at 0.28 s and the 3 s push at 0.21 s); on the stalled lowering it reads
+    # 0.15 s with one return 0.37 s long, the heel creeping the last few millimetres to the floor.
+    mae, worst = (0.16, 0.35) if protocol == "band-tempo" else (0.17, 0.42)
     assert np.mean(errors) <= mae and max(errors) <= worst, (np.mean(errors), max(errors))
     for s, lab in zip(session.scores, labels["reps"]):
         stalls = lab.get("eccentric_stalls", [])
@@ -204,8 +206,8 @@ def test_wall_calf_raise_gives_its_two_labelled_reps(extractions, protocol):
 
 @pytest.fixture(scope="module")
 def wall_heel_trace(extractions):
-    """An independent trace of the real athlete's heel against the toes (dense optical flow, placed once by
-    the pose model and never corrected by it: benchmarks/heel_trace.py), and the reps it shows."""
+    """An independent trace of the real athlete's heel against the floor ahead of the toes (dense optical flow,
+    placed once by the pose model and never corrected by it: benchmarks/heel_trace.py), and the reps it shows."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from heel_trace import heel_trace, phase_durations
 
