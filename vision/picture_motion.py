@@ -8,7 +8,7 @@ read into this one; None when it reads nothing new (the first frame, a change of
 that can be followed). ``carry(points, matrix)`` applies one to points (K, 2). One instance per stream. No I/O.
 
 How: corners of the room outside the person (``goodFeaturesToTrack`` on the picture halved until its longer side is
-at most ``WORK_SIDE``, outside the box of every landmark the model placed, widened by ``PERSON_MARGIN``) are chosen
+at most ``WORK_SIDE``, outside the outline of every landmark the model placed, widened by ``PERSON_MARGIN``) are chosen
 once, on an anchor picture, and followed from that anchor into each new frame by pyramidal Lucas-Kanade,
 starting from where they were last seen. A similarity (rotation, scale and shift) is fitted to them with
 RANSAC, so a shadow, a passer-by or a swinging bag is outvoted by the room. The motion from the last frame is
@@ -36,12 +36,14 @@ import numpy as np
 
 WORK_SIDE = 640  # pixels: the picture is halved until its longer side is at most this (a camera's motion is the
 # same everywhere; detail is not needed)
-WINDOW = (15, 15)  # Lucas-Kanade's window, working pixels
+WINDOW = (11, 11)  # Lucas-Kanade's window, working pixels (15: twice the cost, no better on the shared clips)
 LEVELS = 3  # pyramid levels above the picture: a camera's shake of 15 working pixels is followed
-MAX_CORNERS = 80  # corners chosen on an anchor
+MAX_CORNERS = 48  # corners chosen on an anchor (RANSAC needs a dozen that agree; more cost time, not accuracy)
 CORNER_QUALITY = 0.01  # of the strongest corner's response: weaker ones are not followed
 CORNER_SPACING = 8  # working pixels between corners: spread over the room, not bunched on one poster
-PERSON_MARGIN = 0.15  # of the person's box, each side: hair, clothes and shadows lie a little outside the landmarks
+EDGE_SHARE = 0.04  # of each side: no corner this close to the picture's edge (a black border, a phone's overlay
+# or a letterbox stays with the picture, not the room, and a window cut by the edge is followed badly)
+PERSON_MARGIN = 0.1  # of the person's size, around their outline: hair, clothes and shadows lie outside the landmarks
 MIN_POINTS = 12  # corners that must agree for a motion to be read
 REANCHOR_SHARE = 0.5  # a new anchor once fewer than this share of the anchor's corners fit the motion
 RANSAC_PX = 1.0  # working pixels: a corner further than this from the fitted motion is an outlier
@@ -123,15 +125,19 @@ def carry(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
 
 
 def _background_mask(shape: tuple[int, ...], landmarks: np.ndarray | None) -> np.ndarray:
-    """255 where the room is (inside the picture, outside the person's widened box), 0 on the person."""
+    """255 where the room is (clear of the picture's edges and of the person's widened outline), 0 elsewhere."""
     hz, wz = shape[:2]
-    mask = np.full((hz, wz), 255, np.uint8)
+    mask = np.zeros((hz, wz), np.uint8)
+    ey, ex = int(np.ceil(EDGE_SHARE * hz)), int(np.ceil(EDGE_SHARE * wz))
+    mask[ey : hz - ey, ex : wz - ex] = 255
     if landmarks is None:
         return mask
     placed = landmarks[:, :2][np.isfinite(landmarks[:, :2]).all(axis=1)] * [wz, hz]
-    if len(placed):
-        lo, hi = placed.min(axis=0), placed.max(axis=0)
-        pad = PERSON_MARGIN * (hi - lo) + 0.02 * np.array([wz, hz])
-        (x0, y0), (x1, y1) = np.floor(lo - pad).astype(int), np.ceil(hi + pad).astype(int)
-        mask[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = 0
+    if len(placed) >= 3:
+        # The person's outline, not their box: a body leaning on a wall with arms out has a box that fills the
+        # picture, and the room lies between its corners. Widened for hair, clothes, shadows and the movement.
+        hull = cv2.convexHull(placed.astype(np.float32)).astype(np.int32)
+        cv2.fillConvexPoly(mask, hull, 0)
+        radius = int(np.ceil(PERSON_MARGIN * float(np.ptp(placed, axis=0).max())))
+        mask = cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1)))
     return mask
