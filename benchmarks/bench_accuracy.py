@@ -49,7 +49,8 @@ def cached_track(clip: Path, model: Path, every_frame: bool = True):
     from vision.records.landmarks import pack, unpack
     from vision.sampling import FAST_POSE_INTERVAL_S
 
-    used = ("keypoint_flow.py",) if every_frame else ("keypoint_flow.py", "sampling.py", "video.py")
+    followed = ("keypoint_flow.py", "picture_motion.py")
+    used = followed if every_frame else (*followed, "sampling.py", "video.py")
     code = "".join(file_sha256(ROOT / "vision" / f)[:6] for f in used)
     sampling = "every" if every_frame else f"fast{FAST_POSE_INTERVAL_S:g}"
     key = f"{clip.stem}-{file_sha256(clip)[:12]}-{file_sha256(model)[:12]}-{code}-{sampling}.npz"

@@ -89,9 +89,9 @@ def test_remix_tempo_clips(extractions, protocol):
         assert session.quality.reliable, (name, session.quality.warnings)
         assert len(session.scores) == len(labels["reps"]), name
         errors = duration_errors(session, labels)
-        # No clip far off. Heel lift reads the no-hold clip's turnaround as a 0.45 s hold: in this rear-oblique
-        # view the heel's height changes slowly near the top of its arc (README, accuracy), hence 0.32 there.
-        assert np.mean(errors) <= (0.32 if name == "no_hold_103_x4" else 0.25), (name, np.mean(errors))
+        # No clip far off (heel lift once read the no-hold clip's turnaround as a 0.5 s hold: 0.25-0.35 s MAE,
+        # until it was read above the floor and a top was read at the height the heel reached; now 0.06 s).
+        assert np.mean(errors) <= 0.25, (name, np.mean(errors))
         all_errors += errors
         faults = [s.faults for s in session.scores]
         assert not session.summary.looks_eccentric_only, name  # the full version, whatever its faults
@@ -110,9 +110,10 @@ def test_remix_tempo_clips(extractions, protocol):
             assert "hold_too_short" in faults[2]
             assert "return_too_fast" in faults[3]
             assert "push_too_fast" in faults[4]
-    # Measured 0.119 s (angle) and 0.079 s (heel lift) with the heel and toes followed by their pixels; the
-    # README's accuracy section says why the angle reads these heel raises a little early and late.
-    assert np.mean(all_errors) <= 0.13, np.mean(all_errors)
+    # Measured on the fast path 0.121 s (angle) and 0.090 s (heel lift, above the followed floor; the issue asks
+    # for no worse than 0.105 s); the README's accuracy section says why the angle reads these heel raises a
+    # little early and late (the labels' edges sit 5 % inside each movement).
+    assert np.mean(all_errors) <= (0.13 if protocol == "band-tempo" else 0.105), np.mean(all_errors)
 
 
 @pytest.mark.parametrize("protocol", ["band-tempo", "heel-raise"])
@@ -124,10 +125,11 @@ def test_slow_lowerings_stalls_slow_pushes_and_eased_moves_are_timed_as_the_heel
     session = analyse(extractions, REMIX / f"{name}.mp4", protocol)
     assert len(session.scores) == len(labels["reps"]), name
     errors = duration_errors(session, labels)
-    # The band protocol's signal (the ankle angle) meets the issue's 0.15 s MAE and 0.35 s worst phase on each
-    # clip (worst clip 0.148 s); heel lift on the 6 s lowering and the 3 s push does not yet (0.28 s, 0.21 s).
-    mae, worst = (0.16, 0.35) if protocol == "band-tempo" else (0.30, 0.55)
-    assert np.mean(errors) <= mae and max(errors) <= worst, (np.mean(errors), max(errors))
+    # Both signals meet the issue's 0.15 s MAE and 0.35 s worst phase on each clip (measured on the fast path:
+    # worst clip 0.151 s under the angle, 0.144 s under heel lift, the heel above the followed floor; above the
+    # toes heel lift read the 6 s lowering at 0.28 s and the 3 s push at 0.21 s). 0.16: two runs of the pose
+    # model are not bit-identical.
+    assert np.mean(errors) <= 0.16 and max(errors) <= 0.35, (np.mean(errors), max(errors))
     for s, lab in zip(session.scores, labels["reps"]):
         stalls = lab.get("eccentric_stalls", [])
         assert len(s.rep.stalls) == len(stalls), (s.rep.index, s.rep.stalls)
@@ -204,8 +206,8 @@ def test_wall_calf_raise_gives_its_two_labelled_reps(extractions, protocol):
 
 @pytest.fixture(scope="module")
 def wall_heel_trace(extractions):
-    """An independent trace of the real athlete's heel against the toes (dense optical flow, placed once by
-    the pose model and never corrected by it: benchmarks/heel_trace.py), and the reps it shows."""
+    """An independent trace of the real athlete's heel against the floor ahead of the toes (dense optical flow,
+    placed once by the pose model and never corrected by it: benchmarks/heel_trace.py), and the reps it shows."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from heel_trace import heel_trace, phase_durations
 

@@ -11,7 +11,7 @@ from vision.keypoint_flow import KeypointFlow
 from vision.records.landmarks import pack, unpack
 from vision.signals import followed_landmarks, heel_lift
 from vision.skeleton import LEG_POINTS
-from vision.types import Leg, PoseTrack, TrackBuilder
+from vision.types import FLOOR, Leg, PoseTrack, TrackBuilder
 
 W, H = 640, 480
 KNEE, ANKLE = np.array([300.0, 150.0]), np.array([300.0, 330.0])  # a 180 px shank
@@ -107,7 +107,8 @@ def test_a_point_the_model_cannot_see_is_not_followed():
     texture = foot_texture()
     flow(scene(0.0, texture), 0.0, landmarks_for(0.0))
     got = flow(scene(1.0, texture), 1 / 30, landmarks_for(1.0, visible=False))
-    assert np.isnan(got).all()
+    assert np.isnan(got[:, :FLOOR]).all()  # heels and toes; the floor is where the toes first stood, seen or not
+    np.testing.assert_allclose(got[0, FLOOR] * [W, H], TOE, atol=1e-6)
 
 
 def test_heel_lift_reads_the_followed_points_and_round_trips_through_storage():
@@ -130,3 +131,103 @@ def test_a_track_stored_before_points_were_followed_reads_as_before():
     back = unpack(pack(old))
     assert back.followed is None
     np.testing.assert_allclose(followed_landmarks(back.landmarks, back.followed), back.landmarks, atol=1e-6)
+
+
+def textured_room(seed: int = 1) -> np.ndarray:
+    """A room with texture everywhere (a patterned floor and wall), for the picture's own motion to be read."""
+    rng = np.random.default_rng(seed)
+    return cv2.GaussianBlur(rng.integers(30, 200, (H, W, 3), dtype=np.uint8), (0, 0), 2.0)
+
+
+def room_scene(lift_px: float, texture: np.ndarray, room: np.ndarray, drift_px: float = 0.0) -> np.ndarray:
+    """``scene`` in a textured room, the whole picture moved ``drift_px`` down (a hand-held phone tilting)."""
+    frame = room.copy()
+    m = foot_turn(lift_px)
+    foot = cv2.warpAffine(texture, m, (W, H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    mask = cv2.warpAffine(np.ones((H, W), np.uint8), m, (W, H), flags=cv2.INTER_NEAREST) > 0
+    inside = mask & (foot.sum(axis=2) > 0)
+    frame[inside] = foot[inside]
+    shift = np.float32([[1, 0, 0], [0, 1, drift_px]])
+    return cv2.warpAffine(frame, shift, (W, H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+
+
+FOREFOOT = TOE + 0.3 * (HEEL - TOE)  # where a pose model's "toe" often sits: on the forefoot, behind the tips
+
+
+def landmarks_on_forefoot(lift_px: float, drift_px: float = 0.0) -> np.ndarray:
+    """``landmarks_for``, but the toe point on the forefoot, which rises as the heel does (as in most views)."""
+    lm = landmarks_for(lift_px)
+    m = foot_turn(lift_px)
+    for leg in Leg:
+        lm[LEG_POINTS[leg][3], :2] = (m[:, :2] @ FOREFOOT + m[:, 2]) / [W, H]
+    lm[:, 1] += drift_px / H
+    return lm
+
+
+def heel_lifts(frames: list[np.ndarray], marks: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Heel lift of the left leg above the followed floor, and above the toes, per frame (shank 180 px)."""
+    flow = KeypointFlow()
+    followed = np.array([flow(f, i / 30, lm) for i, (f, lm) in enumerate(zip(frames, marks))])
+    points = followed_landmarks(np.array(marks), followed)
+    floor = heel_lift(points, Leg.LEFT, W, H, shank_px=180.0, floor=followed[:, 0, FLOOR])
+    toes = heel_lift(points, Leg.LEFT, W, H, shank_px=180.0)
+    return floor - floor[0], toes - toes[0]
+
+
+def test_heel_lift_reads_the_heel_above_the_floor_not_above_a_forefoot_that_rises_with_it():
+    texture, room = foot_texture(), textured_room()
+    lifts = np.interp(np.arange(60), [0, 10, 40, 60], [0.0, 0.0, 40.0, 40.0])
+    above_floor, above_toes = heel_lifts(
+        [room_scene(v, texture, room) for v in lifts], [landmarks_on_forefoot(v) for v in lifts]
+    )
+    truth = (HEEL[1] - true_heel(40.0)[1]) / 180.0  # the heel's own rise, in shank lengths
+    assert above_floor[-1] == pytest.approx(truth, abs=0.015)
+    assert above_toes[-1] < truth - 0.04  # the forefoot rose too: above the toes under-reads the lift
+
+
+def test_a_drifting_camera_moves_the_floor_with_it_so_drift_is_not_lift():
+    texture, room = foot_texture(), textured_room()
+    drift = np.linspace(0.0, 30.0, 60)  # the picture sinks 30 px in 2 s; the foot stays flat on the floor
+    above_floor, _ = heel_lifts(
+        [room_scene(0.0, texture, room, d) for d in drift], [landmarks_on_forefoot(0.0, d) for d in drift]
+    )
+    heel_against_picture = -30.0 / 180.0
+    assert np.abs(above_floor).max() < 0.02  # under 4 px of the 30 px drift read as lift
+    assert abs(heel_against_picture) > 8 * 0.02
+
+
+def test_a_camera_that_shakes_with_every_raise_for_ten_seconds_leaves_no_drift_in_the_floor():
+    """The shared footage's camera dips with each raise and comes back: ten seconds of that (300 frames, a 12 px
+    shake every 2 s) must not add up to a floor that drifts, which would read as lift through a long hold. The
+    floor is where the toes first stood, moved as the picture was."""
+    texture, room = foot_texture(), textured_room(seed=2)
+    flow = KeypointFlow()
+    errors = []
+    for i, d in enumerate(12.0 * np.sin(np.linspace(0.0, 10 * np.pi, 300)) ** 2):
+        followed = flow(room_scene(0.0, texture, room, d), i / 30, landmarks_on_forefoot(0.0, d))
+        errors.append(followed[0, FLOOR] * [W, H] - (FOREFOOT + [0.0, d]))
+    assert np.abs(errors).max() < 0.15  # pixels, anywhere in the ten seconds (frame to frame, it grew to 0.3)
+
+
+def test_a_plain_room_leaves_the_floor_where_the_toes_first_stood():
+    texture = foot_texture()
+    flow = KeypointFlow()
+    for i, v in enumerate(np.linspace(0.0, 30.0, 20)):
+        got = flow(scene(v, texture), i / 30, landmarks_on_forefoot(v))
+    np.testing.assert_allclose(got[0, FLOOR] * [W, H], FOREFOOT, atol=1e-6)  # the first frame's toe point
+
+
+def test_a_track_stored_before_the_floor_was_followed_reads_heel_lift_above_the_toes():
+    t = np.arange(0, 1.0, 1 / 30)
+    heel_and_toe = np.full((t.size, 2, 2, 2), 0.5)
+    blob = pack(PoseTrack(t, np.stack([landmarks_for(0.0) for _ in t]), W, H, None))
+    old = unpack(blob)
+    import io
+
+    buf = io.BytesIO()
+    with np.load(io.BytesIO(blob)) as data:
+        np.savez_compressed(buf, **{k: data[k] for k in data.files}, followed=heel_and_toe.astype(np.float32))
+    back = unpack(buf.getvalue())
+    assert old.followed is None and back.followed.shape == (t.size, 2, 3, 2)
+    assert np.isnan(back.followed[:, :, FLOOR]).all()
+    np.testing.assert_allclose(back.followed[:, :, :FLOOR], heel_and_toe)

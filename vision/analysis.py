@@ -134,7 +134,7 @@ def _measure(
         t, plantarflexion_deg(points, choice.leg, w, h), FOLLOWED_CUTOFF_HZ if followed else OFFLINE_CUTOFF_HZ
     )
     shank = shank_length_px(track.landmarks, choice.leg, w, h)
-    raw_signal = leg_signal(protocol.signal, points, choice.leg, w, h, shank_px=shank)
+    raw_signal = leg_signal(protocol.signal, points, choice.leg, w, h, shank_px=shank, followed=track.followed)
     signal = smooth(t, raw_signal, protocol, smoothing, followed)
     gate = quality.assess(track, choice.leg, angle_raw, zero_phase_lowpass(t, angle_raw, OFFLINE_CUTOFF_HZ))
     if damaged:

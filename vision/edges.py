@@ -302,6 +302,15 @@ def _settle(
     m = 0.3
     hold_in = _local_trend(t, x, k1 + m, min(k1 + TREND_WINDOW_S, k2 - m), top, MAX_TREND_SLOPE * up_speed)
     hold_out = _local_trend(t, x, max(k2 - TREND_WINDOW_S, k1 + m), k2 - m, top, MAX_TREND_SLOPE * down_speed)
+    # A top too short to read a trend on whose samples sit a band below the highest the heel reached is not a
+    # hold but an eased turnaround: the straight-line fit put its level on the lowering's slow start, where a
+    # pause would read as still holding. Its level is the top the heel reached.
+    reached = (t >= k1) & (t <= k2)
+    if reached.sum() >= 3:
+        peak = float(np.percentile(x[reached], 90))
+        hold_in, hold_out = (
+            peak if np.ndim(level) == 0 and peak - float(level) > band else level for level in (hold_in, hold_out)
+        )
     c0 = walk(k0, rest_before, -1, False, _end_speed(t, x, (k0, k1), (rest_before, top), at_start=True))
     c1 = walk(k1, hold_in, +1, True, _end_speed(t, x, (k0, k1), (rest_before, top), at_start=False))
     if push_only:

@@ -2,9 +2,9 @@
 
 Contract: ``KeypointFlow()`` is fed every frame of one stream in order, ``follow(image, t_s, landmarks)``
 (an RGB or a grey image; only brightness is followed),
-and returns the heel and the toe of both legs as ``FOLLOWED_SHAPE`` (2, 2, 2) normalised image coordinates
-(legs in ``Leg`` order, then heel and toe), NaN where a point is not followed. One instance per stream, like
-the pose model. No I/O, no state shared between streams.
+and returns the heel, the toe and the floor under the toes of both legs as ``FOLLOWED_SHAPE`` (2, 3, 2)
+normalised image coordinates (legs in ``Leg`` order, then heel, toe, floor), NaN where a point is not followed.
+One instance per stream, like the pose model. No I/O, no state shared between streams.
 
 Why: the pose model's landmarks lag a slow, small lift (measured on the slow remix clips, its heel rises up
 to half a second after the heel's own pixels do; the model's video mode places each frame's crop from the
@@ -24,6 +24,14 @@ outline, where the static floor or background would hold the estimate back: in t
 on the toes themselves for the toe (the forefoot behind them rotates in a heel raise while the toes stay on
 the floor). Offsets are shares of the foot, so the layout is the same at any distance from the camera; the
 region is scaled so the shank is about ``WORK_SHANK_PX`` long, whatever the camera's resolution.
+
+The floor: heel lift is the heel's height above the floor, and the toe point is not on the floor (the model
+places it on the forefoot, which rises and starts down with the heel). The floor under each foot's toes is
+where the model first saw the toes, carried since by the picture's own motion (``vision.picture_motion``: the
+room around the person, followed). A still camera's floor stays put; a hand-held phone's drift, tilt and
+zoom move the floor with them, so they are not read as lift. Where the picture's motion cannot be read (a
+blank wall, a cut), the picture is taken to have stood still for that frame. The model never pulls the floor: a pull
+towards the toes would leak their rise into every long hold.
 """
 
 from __future__ import annotations
@@ -33,8 +41,9 @@ import math
 import cv2
 import numpy as np
 
+from vision.picture_motion import PictureMotion, carry
 from vision.skeleton import LEG_POINTS
-from vision.types import FOLLOWED_SHAPE, Leg
+from vision.types import FLOOR, FOLLOWED_SHAPE, Leg
 
 MIN_VISIBILITY = 0.5  # the signals' own threshold (vision.signals): a point the model cannot see is not followed
 PULL_TAU_S = 8.0  # the model pulls a followed point back with this time constant
@@ -95,7 +104,9 @@ class KeypointFlow:
         self._prev_image: np.ndarray | None = None
         self._prev_t = -math.inf
         self._points = np.full(FOLLOWED_SHAPE, np.nan)  # pixels, the last frame's followed positions
-        self._frames: dict[int, tuple[np.ndarray, np.ndarray, float]] = {}  # leg -> (ankle, shank) last frame
+        self._frames: dict[int, tuple[np.ndarray, float]] = {}  # leg -> (ankle, shank) last frame
+        self._picture = PictureMotion()
+        self._floor = np.full((len(Leg), 2), np.nan)  # pixels: the floor under each foot's toes
 
     def __call__(self, image: np.ndarray, t_s: float, landmarks: np.ndarray) -> np.ndarray:
         h, w = image.shape[:2]
@@ -103,12 +114,18 @@ class KeypointFlow:
         dt = t_s - self._prev_t
         pull = 1.0 - math.exp(-dt / PULL_TAU_S) if dt > 0 else 1.0
         carried = self._carry(image)
+        moved = self._picture.motion(image, landmarks)
+        if moved is not None:  # the camera moved the floor in the picture; None: it held still as far as is known
+            self._floor = carry(self._floor, moved)
         out = np.full(FOLLOWED_SHAPE, np.nan)
         frames = {}
         for li, leg in enumerate(Leg):
             idx = list(LEG_POINTS[leg])
             model = landmarks[idx, :2] * scale
             seen = (np.nan_to_num(landmarks[idx, 3], nan=0.0) >= MIN_VISIBILITY) & np.isfinite(model).all(axis=1)
+            if not np.isfinite(self._floor[li]).all() and seen[TOE]:
+                self._floor[li] = model[TOE]  # the floor is where the toes first stood
+            out[li, FLOOR] = self._floor[li]
             if not seen[[KNEE, ANKLE]].all():
                 continue  # no shank to measure the foot against: nothing to follow on this leg
             length = float(np.hypot(*(model[KNEE] - model[ANKLE])))
@@ -126,22 +143,23 @@ class KeypointFlow:
         return out / scale
 
     def _carry(self, image: np.ndarray) -> np.ndarray:
-        """Each followed point (pixels, last frame) moved by its support's motion into this frame; NaN where
-        it cannot be (no previous frame, no previous position, too few support points agreeing)."""
-        carried = np.full(FOLLOWED_SHAPE, np.nan)
+        """Each followed heel and toe (pixels, last frame) moved by its support's motion into this frame, NaN
+        where it cannot be (no previous frame, no previous position, too few support points agreeing)."""
+        carried = np.full((len(Leg), len(FOLLOWED), 2), np.nan)
         prev = self._prev_image
         if prev is None or prev.shape[:2] != image.shape[:2]:  # RGB or grey alike: only pixels' brightness is used
             return carried
         legs = [
             li
             for li, (_, length) in self._frames.items()
-            if np.isfinite(self._points[li]).all() and length >= MIN_SHANK_PX
+            if np.isfinite(self._points[li, : len(FOLLOWED)]).all() and length >= MIN_SHANK_PX
         ]
         if not legs:
             return carried
-        supports = {li: _support(self._frames[li][0], *self._points[li]) for li in legs}
+        feet = {li: self._points[li, : len(FOLLOWED)] for li in legs}
+        supports = {li: _support(self._frames[li][0], *feet[li]) for li in legs}
         # One region of interest around both feet, turned grey and scaled down only there.
-        every = np.concatenate([np.concatenate([supports[li].reshape(-1, 2), self._points[li]]) for li in legs])
+        every = np.concatenate([np.concatenate([supports[li].reshape(-1, 2), feet[li]]) for li in legs])
         longest = max(self._frames[li][1] for li in legs)
         h, w = image.shape[:2]
         x0, y0 = np.clip(np.floor(every.min(axis=0) - MARGIN * longest).astype(int), 0, [w - 1, h - 1])
@@ -164,5 +182,5 @@ class KeypointFlow:
         moves = _similarities(p0.reshape(-1, SUPPORT_SIZE, 2), p1.reshape(-1, SUPPORT_SIZE, 2), agree)
         for g, (li, j) in enumerate((li, j) for li in legs for j in range(len(FOLLOWED))):
             if agree[g].sum() >= MIN_SUPPORT and np.isfinite(moves[g]).all():
-                carried[li, j] = moves[g, :, :2] @ (self._points[li, j] - origin) + moves[g, :, 2] + origin
+                carried[li, j] = moves[g, :, :2] @ (feet[li][j] - origin) + moves[g, :, 2] + origin
         return carried

@@ -201,7 +201,13 @@ class LiveTracker:
         for lg in Leg:
             raw = float(
                 leg_signal(
-                    self.protocol.signal, points, lg, width, height, shank_px=self._shank(pose, lg, width, height)
+                    self.protocol.signal,
+                    points,
+                    lg,
+                    width,
+                    height,
+                    shank_px=self._shank(pose, lg, width, height),
+                    followed=pose.followed,
                 )
             )
             values[lg], raws[lg] = self._filters[lg](t, raw), raw

@@ -5,8 +5,9 @@ Conventions, written down once:
   does not bend angles): the angle between the shank vector ankle→knee (BlazePose 27→25 left, 28→26
   right) and the foot vector heel→foot index (29→31, 30→32), minus 90. It is 0 at neutral (foot at 90°
   to the shank) and positive when the toes point away from the shin (plantarflexion).
-- **Heel lift** (dimensionless): how far the heel is above the toes, along the image's upward axis,
-  divided by the shank length (ankle to knee). Grows as the heel rises in a heel raise; dividing by the
+- **Heel lift** (dimensionless): how far the heel is above the floor under the toes (where
+  ``vision.keypoint_flow`` followed it; above the toes for stored landmarks without it), along the image's
+  upward axis, divided by the shank length (ankle to knee). Grows as the heel rises in a heel raise; dividing by the
   shank makes it independent of distance to the camera. The shank's length is one number for a set
   (``shank_px``, the median the pose model saw), not each frame's: the shank's apparent length changes as
   it tilts towards the camera, and that is not the heel moving.
@@ -22,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from vision.skeleton import LEG_POINTS
-from vision.types import Leg, LegChoice, PoseTrack, SignalKind
+from vision.types import FLOOR, Leg, LegChoice, PoseTrack, SignalKind
 
 MIN_VISIBILITY = 0.5
 
@@ -57,14 +58,32 @@ def heel_lift(
     height: int,
     min_visibility: float = MIN_VISIBILITY,
     shank_px: float | None = None,
+    floor: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Heel height above the toes (image up is positive), in shank lengths: ``shank_px`` when given, else
-    each frame's own shank."""
+    """Heel height (image up is positive), in shank lengths: ``shank_px`` when given, else each frame's own
+    shank. Above the floor where ``floor`` (..., 2), normalised like landmarks, knows where the floor under the
+    toes is (``vision.keypoint_flow``); above the toes elsewhere.
+
+    Why the floor: the toe point the pose model places sits on the forefoot, which in most views rises and
+    starts down with the heel (in the shared rear-oblique footage by about 0.2 shank lengths per raise), so
+    heel above toes under-reads the ends of every move: a lowering's last centimetres read as the floor, a slow
+    push starts late, a turnaround reads as a hold (README, "Which clock of the heel is right")."""
     p = leg_pixels(landmarks, leg, width, height, min_visibility)
     knee, ankle, heel, toe = (p[..., i, :] for i in range(4))
+    base = toe[..., 1]
+    if floor is not None:
+        floor_y = np.asarray(floor, dtype=float)[..., 1] * height
+        base = np.where(np.isfinite(floor_y) & np.isfinite(base), floor_y, base)
     shank_len = np.linalg.norm(knee - ankle, axis=-1) if shank_px is None else shank_px
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (toe[..., 1] - heel[..., 1]) / shank_len  # image y grows downwards
+        return (base - heel[..., 1]) / shank_len  # image y grows downwards
+
+
+def followed_floor(followed: np.ndarray | None, leg: Leg) -> np.ndarray | None:
+    """The floor under ``leg``'s toes as followed (..., 2), or None when nothing was followed."""
+    if followed is None:
+        return None
+    return followed[..., list(Leg).index(leg), FLOOR, :]
 
 
 def shank_length_px(landmarks: np.ndarray, leg: Leg, width: int, height: int) -> float | None:
@@ -76,13 +95,13 @@ def shank_length_px(landmarks: np.ndarray, leg: Leg, width: int, height: int) ->
 
 def followed_landmarks(landmarks: np.ndarray, followed: np.ndarray | None) -> np.ndarray:
     """``landmarks`` (..., 33, 4) with each foot's heel and toe moved to where their pixels carried them
-    (``followed`` (..., 2, 2, 2)), wherever that is known; the landmarks themselves otherwise."""
+    (``followed`` (..., 2, 3, 2)), wherever that is known; the landmarks themselves otherwise."""
     if followed is None:
         return landmarks
     out = landmarks.copy()
     for li, leg in enumerate(Leg):
         idx = list(LEG_POINTS[leg][2:])  # heel, toe
-        xy = followed[..., li, :, :]
+        xy = followed[..., li, :FLOOR, :]
         out[..., idx, :2] = np.where(np.isfinite(xy), xy, landmarks[..., idx, :2])
     return out
 
@@ -94,12 +113,18 @@ def leg_visible(landmarks: np.ndarray, leg: Leg, min_visibility: float = MIN_VIS
 
 
 def leg_signal(
-    kind: SignalKind, landmarks: np.ndarray, leg: Leg, width: int, height: int, shank_px: float | None = None
+    kind: SignalKind,
+    landmarks: np.ndarray,
+    leg: Leg,
+    width: int,
+    height: int,
+    shank_px: float | None = None,
+    followed: np.ndarray | None = None,
 ) -> np.ndarray:
     """The named signal of one leg, for landmarks of shape (33, 4) or (N, 33, 4); ``shank_px`` normalises
-    heel lift (see the module's conventions)."""
+    heel lift (see the module's conventions); ``followed`` (..., 2, 3, 2) gives heel lift its floor."""
     if kind == SignalKind.HEEL_LIFT:
-        return heel_lift(landmarks, leg, width, height, shank_px=shank_px)
+        return heel_lift(landmarks, leg, width, height, shank_px=shank_px, floor=followed_floor(followed, leg))
     return plantarflexion_deg(landmarks, leg, width, height)
 
 

@@ -22,7 +22,9 @@ if TYPE_CHECKING:  # annotations only: protocols imports this module
 
 LANDMARK_COUNT = 33
 LANDMARK_COLUMNS = 4  # x, y, z, visibility
-FOLLOWED_SHAPE = (2, 2, 2)  # legs (Leg order) x heel, toe x (x, y), normalised like landmarks
+FOLLOWED_SHAPE = (2, 3, 2)  # legs (Leg order) x heel, toe, floor x (x, y), normalised like landmarks
+HEEL, TOE, FLOOR = range(3)  # the followed points of each leg, in FOLLOWED_SHAPE's order
+HEEL_TOE_SHAPE = (2, 2, 2)  # what tracks stored before the floor was followed hold (read as no floor)
 
 
 class Phase(StrEnum):
@@ -43,7 +45,7 @@ class SignalKind(StrEnum):
     """Which signal an exercise is timed from (see ``vision.signals`` for the conventions)."""
 
     ANGLE = "angle"  # plantarflexion angle, degrees
-    HEEL_LIFT = "heel_lift"  # heel height above the toes, shank lengths
+    HEEL_LIFT = "heel_lift"  # heel height above the floor under the toes, shank lengths
 
 
 class ProtocolKind(StrEnum):
@@ -146,8 +148,8 @@ class VideoInfo:
 class PoseFrame:
     """Landmarks of the most prominent person in one frame; all NaN when nobody was found.
 
-    ``followed``: each foot's heel and toe as their own pixels carried them (``vision.keypoint_flow``),
-    ``FOLLOWED_SHAPE``; None when no image was followed (stored landmarks).
+    ``followed``: each foot's heel and toe as their own pixels carried them, and the floor under its toes
+    (``vision.keypoint_flow``), ``FOLLOWED_SHAPE``; None when no image was followed (stored landmarks).
     """
 
     t_s: float
@@ -169,8 +171,9 @@ class PoseFrame:
 class PoseTrack:
     """Landmarks for a whole clip: the cache that lets a clip be re-scored without running pose again.
 
-    ``followed`` (N, 2, 2, 2): each foot's heel and toe as their pixels carried them, NaN where not followed;
-    None for a track recorded before calfcheck followed pixels (its signals come from the landmarks).
+    ``followed`` (N, 2, 3, 2): each foot's heel and toe as their pixels carried them, and the floor under its toes
+    as the picture around the feet carried it (``vision.keypoint_flow``), NaN where not followed; None for a
+    track recorded before calfcheck followed pixels (its signals come from the landmarks).
     """
 
     t_s: np.ndarray  # (N,) strictly increasing seconds
@@ -184,7 +187,7 @@ class PoseTrack:
         if self.landmarks.shape != (n, LANDMARK_COUNT, LANDMARK_COLUMNS):
             raise ValueError(f"landmarks must be ({n}, 33, 4), got {self.landmarks.shape}")
         if self.followed is not None and self.followed.shape != (n, *FOLLOWED_SHAPE):
-            raise ValueError(f"followed points must be ({n}, 2, 2, 2), got {self.followed.shape}")
+            raise ValueError(f"followed points must be ({n}, {FOLLOWED_SHAPE}), got {self.followed.shape}")
         if n > 1 and not np.all(np.diff(self.t_s) > 0):
             raise ValueError("timestamps must increase strictly")
 
