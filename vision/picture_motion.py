@@ -135,9 +135,12 @@ def _background_mask(shape: tuple[int, ...], landmarks: np.ndarray | None) -> np
     placed = landmarks[:, :2][np.isfinite(landmarks[:, :2]).all(axis=1)] * [wz, hz]
     if len(placed) >= 3:
         # The person's outline, not their box: a body leaning on a wall with arms out has a box that fills the
-        # picture, and the room lies between its corners. Widened for hair, clothes, shadows and the movement.
-        hull = cv2.convexHull(placed.astype(np.float32)).astype(np.int32)
-        cv2.fillConvexPoly(mask, hull, 0)
-        radius = int(np.ceil(PERSON_MARGIN * float(np.ptp(placed, axis=0).max())))
-        mask = cv2.erode(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1)))
+        # picture, and the room lies between its corners. Widened for hair, clothes, shadows and the movement:
+        # the outline's points pushed out in 16 directions, whose hull is the outline grown by ``radius`` (an
+        # erosion of the mask with a disc that wide cost 9 ms, on every frame of a picture with little room).
+        radius = PERSON_MARGIN * float(np.ptp(placed, axis=0).max())
+        angles = np.linspace(0.0, 2 * np.pi, 16, endpoint=False)
+        ring = radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+        grown = (placed[:, None, :] + ring[None, :, :]).reshape(-1, 2)
+        cv2.fillConvexPoly(mask, cv2.convexHull(np.round(grown).astype(np.int32)), 0)
     return mask
