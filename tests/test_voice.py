@@ -81,6 +81,18 @@ def test_a_count_is_said_once_even_when_the_live_count_falls_back():
     assert texts == ["1", "2", "3"]
 
 
+def test_a_phase_left_for_a_frame_and_re_entered_is_not_said_again():
+    """The foot lost for a frame mid-hold (the tracker at rest for it, the gate's "Move back" on screen): the hold
+    goes on, and a second "Hold" would sound like a new instruction. The next rep is said in full."""
+    announcer = Announcer(load_protocol("band-tempo"))
+    phases = [Phase.REST, Phase.CONCENTRIC, Phase.HOLD, Phase.REST, Phase.HOLD, Phase.ECCENTRIC, Phase.REST]
+    phases += [Phase.CONCENTRIC, Phase.HOLD, Phase.ECCENTRIC]
+    texts = []
+    for t, phase in enumerate(phases):
+        texts += [u.text for u in announcer.update(state_at(float(t), phase=phase))]
+    assert texts == ["Push", "Hold", "Return", "Push", "Hold", "Return"]
+
+
 def test_the_quality_gate_is_said_once_it_holds_and_not_again_for_a_while():
     weak = quality.WEAK_SIGNAL[SignalKind.ANGLE]
     assert weak.startswith("Film from the side")

@@ -1,13 +1,13 @@
 """``python -m vision`` and the ``calfcheck`` command.
 
 ``run`` imports the CLI inside its own guard: a Ctrl-C during the first half second (while numpy,
-PyAV and MediaPipe load) still ends with one line and exit 130, never a traceback.
+PyAV and MediaPipe load) still ends with one line and exit 130, never a traceback. Nothing but built-in
+modules is imported before that guard (``ctypes`` and ``threading`` load Python code, which a Ctrl-C can
+interrupt: it once did, in ``ctypes``, with a traceback and exit -2).
 """
 
 import _thread
-import ctypes
 import sys
-import threading
 
 
 def redeliver_swallowed_interrupts() -> None:
@@ -15,6 +15,8 @@ def redeliver_swallowed_interrupts() -> None:
     an import's module lock, a ``__del__``) is printed as "Exception ignored" and dropped, and the command would
     run on to the end. Deliver it again, to the main thread, where the normal handling sees it: from another
     thread a moment later, because raised here it would be swallowed again, as the hook's own."""
+    import threading
+
     previous = sys.unraisablehook
 
     def hook(unraisable) -> None:
@@ -29,8 +31,8 @@ def redeliver_swallowed_interrupts() -> None:
 
 
 def run() -> None:
-    redeliver_swallowed_interrupts()
     try:
+        redeliver_swallowed_interrupts()
         from vision.cli import main
 
         code = main()
@@ -48,6 +50,8 @@ def forget_unhandled_interrupt() -> None:
     shutdown then kills the process with SIGINT (exit -2) instead of the 130 calfcheck promises. Running any
     code through that same entry point clears the mark; the shutdown that follows is the normal one (threads
     joined, multiprocessing's semaphores unlinked and unregistered, never cut off halfway)."""
+    import ctypes
+
     ctypes.pythonapi.PyRun_SimpleString(b"pass")
 
 

@@ -4,7 +4,8 @@ Contract: ``Announcer(protocol).update(state)`` is fed every ``LiveState`` the l
 analysed frame, on the video thread) and returns the ``Utterance`` s that frame made due, in order:
 
 - the phase's word as the tracker enters it: "Push", "Hold", then "Return" ("Release" for an isometric hold);
-  the return word comes early, as a prompt, once the hold has lasted its target (said once per rep);
+  the return word comes early, as a prompt, once the hold has lasted its target (said once per rep); never the
+  same word twice in a row (a phase left for a frame and re-entered is the same phase);
 - the rep count ("1", "2", ...) when a rep is counted (never again for a number already said: the live count
   can fall back by one when hindsight shows a rise was sway, and a repeat would sound like a new rep);
 - the quality gate's sentence ("Film from the side: ...", "Move back so your whole leg ...") once it has held
@@ -64,6 +65,7 @@ class Announcer:
         self._gate_texts = set(quality.WEAK_SIGNAL.values())
         self._seq = last_seq
         self._phase = Phase.REST
+        self._word_phase: Phase | None = None  # the phase whose word was said last
         self._said = 0  # the highest count said this set
         self._return_said = False  # the hold's return prompt, this rep
         self._gate: tuple[str, float] | None = None  # (text, since)
@@ -82,10 +84,15 @@ class Announcer:
     def update(self, state: LiveState) -> list[Utterance]:
         t, out = state.t_s, []
         if state.phase != self._phase:
-            if state.phase == Phase.CONCENTRIC:
+            # A phase the tracker left for a moment and re-entered (a frame where the foot was lost mid-hold)
+            # is the same phase: said again, it would sound like a new instruction.
+            again = state.phase == self._word_phase
+            if state.phase == Phase.CONCENTRIC and not again:
                 self._return_said = False
-            if state.phase != Phase.REST and not (state.phase == Phase.ECCENTRIC and self._return_said):
+            if state.phase != Phase.REST and not again and not (state.phase == Phase.ECCENTRIC and self._return_said):
                 out.append(self._say(t, self.words[state.phase], Kind.PHASE))
+            if state.phase != Phase.REST:
+                self._word_phase = state.phase
             self._phase = state.phase
         elif (
             state.phase == Phase.HOLD
@@ -94,6 +101,7 @@ class Announcer:
             and state.phase_elapsed_s >= state.phase_target_s
         ):
             self._return_said = True  # the hold is long enough: prompt the return now, not when it is seen
+            self._word_phase = Phase.ECCENTRIC
             out.append(self._say(t, self.words[Phase.ECCENTRIC], Kind.PHASE))
         if state.reps > self._said:
             self._said, self._last_rep_t, self._done_said = state.reps, t, False
