@@ -10,6 +10,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
 from tests.conftest import ROOT
 
 
@@ -76,10 +78,15 @@ def launch_chromium(playwright, executable_path: str):
     return playwright.chromium.launch(executable_path=executable_path, headless=True, args=CHROMIUM_ARGS)
 
 
-def choose(page, label: str, option: str) -> None:
+def choose(page, label: str, option: str, reveals: str | None = None) -> None:
     """Pick ``option`` in the Streamlit select box labelled ``label``, as a person types and presses Enter, then
     wait until the page has rerun with it. A choice made while the page is still rerunning from an earlier input
-    can be redrawn away, so it is made again until the box shows it after a settled rerun."""
+    can be redrawn away, so it is made again until the box shows it after a settled rerun.
+
+    ``reveals`` names the label of a box the choice brings up. A box that shows the choice is not proof that the
+    page ran with it (CI once showed "New athlete" with no name box for 30 s after a load typed just before had
+    reran the page): when that box does not come, another option is picked and then this one again, which sends
+    the choice afresh."""
     box = page.get_by_role("combobox", name=label)
     for _ in range(3):
         wait_until_settled(page)
@@ -87,8 +94,17 @@ def choose(page, label: str, option: str) -> None:
         box.fill(option)
         page.keyboard.press("Enter")
         wait_until_settled(page)  # the choice reruns the page: text typed during that rerun would be lost
-        if box.input_value().startswith(option):  # (Enter picks the first option that starts with the text)
+        if not box.input_value().startswith(option):  # (Enter picks the first option that starts with the text)
+            continue
+        if reveals is None:
             return
+        try:
+            page.get_by_label(reveals).wait_for(timeout=20_000)
+            return
+        except PlaywrightTimeoutError:
+            box.click()
+            page.keyboard.press("ArrowDown")  # the menu opens on the chosen option: the one below (or above) it
+            page.keyboard.press("Enter")
     raise AssertionError(f"the select box {label!r} did not keep {option!r}: it shows {box.input_value()!r}")
 
 

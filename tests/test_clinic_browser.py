@@ -272,7 +272,7 @@ def test_therapist_t1_sees_his_care_team_only(clinic, browser, artifacts):
     # T1 invites a new athlete from the app; at her first login she is linked to that record and nothing else.
     t1.open("invitations", until="Your athletes")
     t1.page.get_by_label("Athlete's email").fill("CY@clinic.test")
-    choose(t1.page, "Athlete", NEW_ATHLETE)
+    choose(t1.page, "Athlete", NEW_ATHLETE, reveals="New athlete's name")
     t1.page.get_by_label("New athlete's name").fill("Cy Newcomer")
     t1.page.get_by_role("button", name="Invite").click()
     t1.page.get_by_text("Invited cy@clinic.test as Cy Newcomer.").wait_for(timeout=60_000)

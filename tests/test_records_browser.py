@@ -117,7 +117,7 @@ def test_a_heel_raise_is_saved_with_the_load_carried(app, page, artifacts):
     load = page.get_by_role("spinbutton", name="Load (kg)")
     load.fill("7.5")
     load.press("Enter")
-    choose(page, "Athlete", NEW_ATHLETE)
+    choose(page, "Athlete", NEW_ATHLETE, reveals="New athlete's name")
     enter_text(page, "New athlete's name", "Load Carrier")
     wait_until_settled(page)
     page.get_by_role("button", name="Save set").click()
@@ -139,7 +139,7 @@ def test_a_database_moved_away_while_the_app_runs_is_said_and_the_set_is_kept(ap
     upload(page, url, CLIP)
     page.get_by_text("Download JSON").wait_for(timeout=240_000)
     page.get_by_text("Save to an athlete's record").wait_for(timeout=120_000)
-    choose(page, "Athlete", NEW_ATHLETE)  # the page remembers the last athlete saved for
+    choose(page, "Athlete", NEW_ATHLETE, reveals="New athlete's name")  # the page remembers the last athlete saved for
     enter_text(page, "New athlete's name", "Moved Away")
     save = page.get_by_role("button", name="Save set")
     page.wait_for_function(
