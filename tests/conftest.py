@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def ctrl_c_as_in_a_terminal() -> None:
+    """``preexec_fn`` for a command a test interrupts: SIGINT back to its default, so Python raises
+    KeyboardInterrupt as it does under a terminal. A shell without job control starts background commands
+    with SIGINT ignored, their children inherit that, and Python then never sees the Ctrl-C the test sends
+    (``make test &`` failed every interrupt test that way)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 SHARED = ROOT.parent / "shared"
 REMIX = SHARED / "clips" / "remix"
 REAL = SHARED / "clips" / "real"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REMIX, ROOT, needs_shared
+from tests.conftest import REMIX, ROOT, ctrl_c_as_in_a_terminal, needs_shared
 
 pytestmark = [needs_shared]
 GOOD = {"tempo_123_x4.mp4": 4, "fast_return_121_x4.mp4": 4, "no_hold_103_x4.mp4": 4}
@@ -130,6 +130,7 @@ def test_interrupt_then_resume_gives_the_same_results(first_run, tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=ctrl_c_as_in_a_terminal,
     )
     deadline = time.time() + 300
     while time.time() < deadline and not any(

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import ROOT, SAMPLE_VIDEO
+from tests.conftest import ROOT, SAMPLE_VIDEO, ctrl_c_as_in_a_terminal
 from tests.videos import write_video
 
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
@@ -279,6 +279,7 @@ def test_ctrl_c_at_any_moment_is_one_line(tmp_path, blank_clip):
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             start_new_session=True,
+            preexec_fn=ctrl_c_as_in_a_terminal,
         )
         time.sleep(delay)
         os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does: the whole process group
@@ -319,7 +320,13 @@ run()
 def test_a_ctrl_c_python_would_swallow_still_stops_the_command():
     # The CI failure behind this: Ctrl-C 0.05 s after start landed in an import's weak-reference callback,
     # Python dropped it, and the batch ran to the end with exit 0.
-    res = subprocess.run([sys.executable, "-c", SWALLOWED_CTRL_C], cwd=ROOT, capture_output=True, timeout=60)
+    res = subprocess.run(
+        [sys.executable, "-c", SWALLOWED_CTRL_C],
+        cwd=ROOT,
+        capture_output=True,
+        timeout=60,
+        preexec_fn=ctrl_c_as_in_a_terminal,
+    )
     lines = res.stderr.decode().strip().splitlines()
     assert res.returncode == 130, res.stderr.decode()
     assert lines == ["calfcheck: interrupted"], res.stderr.decode()
