@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from vision.sampling import PoseSchedule, fill_between
-from vision.types import PoseTrack
+from vision.types import FLOOR, FOLLOWED_SHAPE, HEEL, PoseTrack
 
 
 def due_times(times, interval_s):
@@ -68,3 +68,23 @@ def test_a_landmark_missing_on_either_side_stays_missing():
 def test_nothing_to_fill_leaves_the_track_as_it_was(posed):
     track = track_of(np.arange(5) / 30.0, np.linspace(0, 1, 5))
     assert fill_between(track, posed) is track
+
+
+def test_the_floor_between_poses_is_the_straight_line_in_time_and_the_heel_and_toes_are_kept():
+    """The room's motion is read with the pose: the floor a camera's dip moves is held between posed frames,
+    in steps, and filled in like a landmark. The heel and the toes were followed on every frame: kept."""
+    t = np.arange(30) / 30.0
+    posed = np.zeros(t.size, bool)
+    posed[::3] = True
+    camera_dip = 0.1 * np.sin(2 * t)  # where the floor truly is, frame by frame
+    held = camera_dip[np.flatnonzero(posed)[np.searchsorted(np.flatnonzero(posed), np.arange(t.size), "right") - 1]]
+    followed = np.full((t.size, *FOLLOWED_SHAPE), np.nan)
+    followed[:, :, FLOOR, 1] = held[:, None]
+    followed[:, :, HEEL, 1] = 0.3 + camera_dip[:, None]  # followed every frame
+    track = track_of(t, np.full(t.size, 0.5))
+    track = PoseTrack(track.t_s, track.landmarks, track.width, track.height, followed)
+    filled = fill_between(track, posed).followed
+    last = np.flatnonzero(posed)[-1]
+    np.testing.assert_allclose(filled[: last + 1, 0, FLOOR, 1], camera_dip[: last + 1], atol=1e-3)
+    assert np.abs(held[: last + 1] - camera_dip[: last + 1]).max() > 5e-3  # the steps were there to fill
+    np.testing.assert_array_equal(filled[:, :, HEEL], followed[:, :, HEEL])

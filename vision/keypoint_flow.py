@@ -1,7 +1,7 @@
 """Following the heel and the toes by their own pixels: the pose model places them, the pixels move them.
 
 Contract: ``KeypointFlow()`` is fed every frame of one stream in order, ``follow(image, t_s, landmarks)``
-(an RGB or a grey image; only brightness is followed),
+(an RGB or a grey image; only brightness is followed; ``read_motion``: whether to read the picture's motion),
 and returns the heel, the toe and the floor under the toes of both legs as ``FOLLOWED_SHAPE`` (2, 3, 2)
 normalised image coordinates (legs in ``Leg`` order, then heel, toe, floor), NaN where a point is not followed.
 One instance per stream, like the pose model. No I/O, no state shared between streams.
@@ -30,8 +30,11 @@ places it on the forefoot, which rises and starts down with the heel). The floor
 where the model first saw the toes, carried since by the picture's own motion (``vision.picture_motion``: the
 room around the person, followed). A still camera's floor stays put; a hand-held phone's drift, tilt and
 zoom move the floor with them, so they are not read as lift. Where the picture's motion cannot be read (a
-blank wall, a cut), the picture is taken to have stood still for that frame. The model never pulls the floor: a pull
-towards the toes would leak their rise into every long hold.
+blank wall, a cut), the picture is taken to have stood still for that frame. ``read_motion=False`` skips
+reading the picture's motion on a frame (the floor is held there): the fast path reads it only on the frames
+the pose model sees and puts the floor between them on the straight line in time
+(``vision.sampling.fill_between``), because reading it on every frame was a tenth of scoring a clip. The
+model never pulls the floor: a pull towards the toes would leak their rise into every long hold.
 """
 
 from __future__ import annotations
@@ -108,13 +111,13 @@ class KeypointFlow:
         self._picture = PictureMotion()
         self._floor = np.full((len(Leg), 2), np.nan)  # pixels: the floor under each foot's toes
 
-    def __call__(self, image: np.ndarray, t_s: float, landmarks: np.ndarray) -> np.ndarray:
+    def __call__(self, image: np.ndarray, t_s: float, landmarks: np.ndarray, read_motion: bool = True) -> np.ndarray:
         h, w = image.shape[:2]
         scale = np.array([w, h], dtype=float)
         dt = t_s - self._prev_t
         pull = 1.0 - math.exp(-dt / PULL_TAU_S) if dt > 0 else 1.0
         carried = self._carry(image)
-        moved = self._picture.motion(image, landmarks)
+        moved = self._picture.motion(image, landmarks) if read_motion else None
         if moved is not None:  # the camera moved the floor in the picture; None: it held still as far as is known
             self._floor = carry(self._floor, moved)
         out = np.full(FOLLOWED_SHAPE, np.nan)

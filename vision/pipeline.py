@@ -95,9 +95,10 @@ class FormChecker:
                 if due:
                     landmarks = estimator(frame).landmarks
                 posed.append(due)
-                # Between poses the follower is placed by the last pose: its pull is far slower than that.
+                # Between poses the follower is placed by the last pose (its pull is far slower than that), and
+                # the room's motion is read with the pose: the floor between is filled in afterwards.
                 pixels = frame.luma if frame.luma is not None else frame.image
-                builder.append(frame.t_s, landmarks, follow(pixels, frame.t_s, landmarks))
+                builder.append(frame.t_s, landmarks, follow(pixels, frame.t_s, landmarks, read_motion=due))
                 if progress and expected and frame.index % 10 == 0:
                     progress(min(0.99, (frame.index + 1) / expected))
         finally:

@@ -4,7 +4,9 @@ Contract: ``PoseSchedule(interval_s)`` is asked, frame by frame in time order, `
 pose model should run on that frame (the first frame, then each frame at least ``interval_s`` after the last
 one it ran on; ``interval_s`` 0 means every frame). ``fill_between(track, posed)`` returns the track with
 the landmarks of every frame not posed replaced by the straight line in time between the posed frames on
-either side (held after the last one); the followed points are left as they were. Time comes from the
+either side (held after the last one), and so is the floor under each foot (``FLOOR`` of the followed points:
+the room's motion is read only on the posed frames, ``vision.keypoint_flow``); the followed heel and toe are
+left as they were. Time comes from the
 timestamps, so a variable frame rate is sampled evenly in time.
 
 Why this is enough to time reps: what times the phases is the heel and the toes, and those are followed by
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from vision.types import PoseTrack
+from vision.types import FLOOR, PoseTrack
 
 FAST_POSE_INTERVAL_S = 0.1  # ten poses a second: the default for recorded clips (--every-frame: every one)
 TIME_SLACK = 0.25  # of a frame: a frame this close to the interval counts as due (timestamps are rounded)
@@ -62,4 +64,11 @@ def fill_between(track: PoseTrack, posed: np.ndarray) -> PoseTrack:
     landmarks[gaps[inside]] = (1 - w) * track.landmarks[i0] + w * track.landmarks[i1]  # NaN either side: NaN
     held = gaps[~inside]
     landmarks[held] = track.landmarks[at[np.clip(np.searchsorted(at, held) - 1, 0, at.size - 1)]]
-    return replace(track, landmarks=landmarks)
+    followed = track.followed
+    if followed is not None:
+        # The floor as it was held after each posed frame is replaced like a landmark; a camera that dips
+        # with each raise would otherwise move the floor in steps, and the steps fall on the phases' edges.
+        followed = followed.copy()
+        floor = followed[:, :, FLOOR]  # a view: (frames, legs, xy)
+        floor[gaps[inside]] = (1 - w) * floor[i0] + w * floor[i1]
+    return replace(track, landmarks=landmarks, followed=followed)
