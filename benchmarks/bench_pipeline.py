@@ -11,8 +11,9 @@ Reports, for one clip:
 - the real-time factor per core (the clip's duration over the wall time of a whole process held to one
   core): ``calfcheck score`` as it runs by default (the fast path: ten poses a second, the heel and toes
   followed on every frame, ``vision.sampling``) and with ``--every-frame``, alternately, best of each; the
-  fast path also on the clip looped to 120 s (start-up spread over more video). The accuracy of both paths
-  is ``bench_accuracy.py``'s.
+  fast path also on the clip looped to 120 s (start-up spread over more video), and in a warm process, as an
+  upload or batch worker scores its second clip (imports and the model's files loaded once, a fresh pose
+  model per clip as always; also held to one core). The accuracy of both paths is ``bench_accuracy.py``'s.
 - peak memory (max RSS of a fresh ``calfcheck score`` process) for a 30 s and a 120 s clip.
 Targets: the whole process within 5 % of bare inference; at least 3x real time per core on the fast path;
 memory does not grow with clip length.
@@ -56,6 +57,20 @@ with av.open(sys.argv[1]) as container:
         frames, found = frames + 1, found + bool(result.pose_landmarks)
 landmarker.close()
 print(found / frames)
+"""
+# A worker's process: the clip scored once to warm it, then timed (best of two), one estimator per clip.
+WARM = """
+import sys, time
+from vision.pipeline import FormChecker
+from vision.protocols import DEFAULT_PROTOCOL, load_protocol
+checker = FormChecker(load_protocol(DEFAULT_PROTOCOL))
+checker.run_video(sys.argv[1])
+times = []
+for _ in range(2):
+    started = time.perf_counter()
+    checker.run_video(sys.argv[1])
+    times.append(time.perf_counter() - started)
+print(min(times))
 """
 
 
@@ -165,6 +180,7 @@ def main() -> None:
         loops[seconds] = looped_clip(CLIP, seconds, OUT / f"loop_{seconds}s.mp4")
         memory[seconds] = peak_rss_mb(loops[seconds])  # separate processes: each measured from a fresh start
     long_fast_s = timed(score_cmd(loops[120]), one_core=True)[0]
+    warm_fast_s = float(timed([sys.executable, "-c", WARM, str(CLIP)], one_core=True)[1].strip().splitlines()[-1])
     result = {
         "date": time.strftime("%Y-%m-%d"),
         "clip": CLIP.name,
@@ -180,6 +196,8 @@ def main() -> None:
         "realtime_per_core_fast": round(seconds_of_video / fast_s, 2),
         "realtime_per_core_every_frame": round(seconds_of_video / every_s, 2),
         "realtime_per_core_fast_120s": round(120 / long_fast_s, 2),
+        "one_core_fast_warm_worker_s": round(warm_fast_s, 2),
+        "realtime_per_core_fast_warm_worker": round(seconds_of_video / warm_fast_s, 2),
         "rounds": ROUNDS,
         "peak_rss_mb_30s": round(memory[30], 1),
         "peak_rss_mb_120s": round(memory[120], 1),
@@ -192,10 +210,12 @@ def main() -> None:
         f"{overhead:+.1f} % (target ≤ 5 %) | {memory[30]:.0f} MB | {memory[120]:.0f} MB |"
     )
     print(
-        "\n| one core | every frame (--every-frame) | fast path (default) | fast path, 120 s clip |\n"
-        f"|---|---|---|---|\n| {CLIP.name} ({seconds_of_video:.1f} s) | {every_s:.2f} s = "
+        "\n| one core | every frame (--every-frame) | fast path (default) | fast path, 120 s clip "
+        "| fast path, a warm worker's clip |\n"
+        f"|---|---|---|---|---|\n| {CLIP.name} ({seconds_of_video:.1f} s) | {every_s:.2f} s = "
         f"{seconds_of_video / every_s:.2f}x real time | {fast_s:.2f} s = {seconds_of_video / fast_s:.2f}x real time "
-        f"(target ≥ 3x) | {long_fast_s:.2f} s = {120 / long_fast_s:.2f}x real time |"
+        f"(target ≥ 3x) | {long_fast_s:.2f} s = {120 / long_fast_s:.2f}x real time | {warm_fast_s:.2f} s = "
+        f"{seconds_of_video / warm_fast_s:.2f}x real time |"
     )
 
 
