@@ -6,8 +6,7 @@ one it ran on; ``interval_s`` 0 means every frame). ``fill_between(track, posed)
 the landmarks of every frame not posed replaced by the straight line in time between the posed frames on
 either side (held after the last one), and so is the floor under each foot (``FLOOR`` of the followed points:
 the room's motion is read only on the posed frames, ``vision.keypoint_flow``); the followed heel and toe are
-left as they were. Time comes from the
-timestamps, so a variable frame rate is sampled evenly in time.
+left as they were. Time comes from the timestamps, so a variable frame rate is sampled evenly in time.
 
 Why this is enough to time reps: what times the phases is the heel and the toes, and those are followed by
 their own pixels on every frame (``vision.keypoint_flow``), posed or not. The pose model places them and
