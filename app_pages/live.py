@@ -203,7 +203,10 @@ def voice_panel() -> None:
     voice(spoken, now, spoken_on)
 
 
-@st.fragment(run_every=0.5)
+# Polled only while a set runs: the count cannot change otherwise, and an idle page rerunning a fragment twice
+# a second only adds reruns that meet the page's own (a tap on Save set, the busy page's switch; see
+# runner.fastReruns in .streamlit/config.toml).
+@st.fragment(run_every=0.5 if playing else None)
 def status_panel() -> None:
     state = holder.state()
     reps = state.reps if state else 0
