@@ -233,6 +233,7 @@ def test_live_page_on_a_phone_counts_and_speaks_the_reps_and_keeps_the_set_until
     # What was said (before the reload below clears the page's record): the count, rep by rep, each rep pushed,
     # held and returned in that order, then the set's end with the count the page shows.
     page.wait_for_function("() => window.__spoken.some(s => s.text.startsWith('Set done'))", timeout=10_000)
+    wait_until_settled(page)  # STOP's rerun keeps the panel's old copy on screen until it has drawn the new one
     said_reps = int(page.locator("#cc-reps").inner_text().split(":")[1])
     spoken = [s["text"] for s in page.evaluate("() => window.__spoken") if s["text"]]  # (not the silent unlock)
     assert spoken[-1] == f"Set done: {said_reps} reps", spoken
@@ -353,6 +354,7 @@ def upload(page, app_url, path: Path, navigate: bool = True) -> None:
 def test_review_page_scores_an_upload(app_url, page, artifacts):
     upload(page, app_url, CLIP)
     page.get_by_text("Download JSON").wait_for(timeout=240_000)
+    wait_until_settled(page)  # the rep table is drawn below the download buttons, later in the same run
     rows = page.locator("table tbody tr")
     assert rows.count() == 4
     assert page.get_by_text("Reps (4)").is_visible()
@@ -394,6 +396,7 @@ def test_review_page_shows_each_stall_and_times_a_prescribed_slow_tempo(app_url,
     tempo.press("Enter")
     upload(page, app_url, REMIX / "stalled_return_x3.mp4", navigate=False)
     page.get_by_text("Download JSON").wait_for(timeout=240_000)
+    wait_until_settled(page)  # the rep table is drawn below the download buttons, later in the same run
     rows = page.locator("table tbody tr")
     assert rows.count() == 3
     text = [rows.nth(i).inner_text() for i in range(3)]
