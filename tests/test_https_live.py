@@ -273,8 +273,10 @@ def test_relay_only_through_coturn_and_the_athlete_beyond_capacity_is_told_the_s
     relay.page.get_by_text("frames/s analysed").wait_for(timeout=60_000)  # Bo's frames are analysed: his seat
     third.page.get_by_text(BUSY).wait_for(timeout=60_000)  # the open page turns into the sentence by itself
     wait_until_settled(third.page)
+    upload_link = third.page.get_by_role("link", name="Upload a recorded set")
+    upload_link.wait_for(timeout=30_000)  # drawn just after the sentence, in the same run
     assert third.page.locator("iframe[title*='webrtc']").count() == 0  # no camera box that would freeze
-    assert third.page.get_by_role("link", name="Upload a recorded set").count() == 1
+    assert upload_link.count() == 1
     third.page.screenshot(path=str(artifacts / "https-live-busy.png"), full_page=True)
     _counted(relay)
     pair = _webrtc_frame(relay.page).evaluate(SELECTED_PAIR)
