@@ -2,9 +2,9 @@
 
 Threads: ``queued_video_frames_callback`` runs on streamlit-webrtc's worker thread. It only calls the
 ``LiveCoach`` and stores its immutable ``LiveState``; it makes no ``st.*`` calls. The page polls that
-state from a fragment that reruns every half second. The spoken cues are chosen on that thread too, on every
-analysed frame (``vision.voice.Announcer``), and collected by a second fragment every ``voice.POLL_S`` while a
-set runs, which hands them to the browser to say (app_pages/voice.py says why this design).
+state from a fragment that reruns every half second while a set runs. The spoken cues are chosen on that
+thread too, on every analysed frame (``vision.voice.Announcer``), and collected by a second fragment every
+``voice.POLL_S`` while a set runs, which hands them to the browser to say (app_pages/voice.py says why this design).
 
 Across networks (``app_pages.live_network``): opened over plain HTTP from another machine the page says in one
 sentence that the browser cannot open a camera there; the ICE servers (TURN credentials minted per session)
