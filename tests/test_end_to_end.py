@@ -110,10 +110,9 @@ def test_remix_tempo_clips(extractions, protocol):
             assert "hold_too_short" in faults[2]
             assert "return_too_fast" in faults[3]
             assert "push_too_fast" in faults[4]
-    # Measured on the fast path 0.121 s (angle) and 0.090 s (heel lift, above the followed floor; the issue asks
-    # for no worse than 0.105 s); the README's accuracy section says why the angle reads these heel raises a
-    # little early and late (the labels' edges sit 5 % inside each movement).
-    assert np.mean(all_errors) <= (0.13 if protocol == "band-tempo" else 0.105), np.mean(all_errors)
+    # The issue asks for no worse than 0.105 s. Measured on the fast path 0.101 s (angle) and 0.077 s (heel lift,
+    # above the followed floor); before the pace was read over a twentieth of each ramp, the angle read 0.121 s.
+    assert np.mean(all_errors) <= 0.105, np.mean(all_errors)
 
 
 @pytest.mark.parametrize("protocol", ["band-tempo", "heel-raise"])
@@ -126,10 +125,9 @@ def test_slow_lowerings_stalls_slow_pushes_and_eased_moves_are_timed_as_the_heel
     assert len(session.scores) == len(labels["reps"]), name
     errors = duration_errors(session, labels)
     # Both signals meet the issue's 0.15 s MAE and 0.35 s worst phase on each clip (measured on the fast path:
-    # worst clip 0.151 s under the angle, 0.144 s under heel lift, the heel above the followed floor; above the
-    # toes heel lift read the 6 s lowering at 0.28 s and the 3 s push at 0.21 s). 0.16: two runs of the pose
-    # model are not bit-identical.
-    assert np.mean(errors) <= 0.16 and max(errors) <= 0.35, (np.mean(errors), max(errors))
+    # worst clip 0.145 s under the angle, 0.141 s under heel lift, the heel above the followed floor; above the
+    # toes heel lift read the 6 s lowering at 0.28 s and the 3 s push at 0.21 s).
+    assert np.mean(errors) <= 0.15 and max(errors) <= 0.35, (np.mean(errors), max(errors))
     for s, lab in zip(session.scores, labels["reps"]):
         stalls = lab.get("eccentric_stalls", [])
         assert len(s.rep.stalls) == len(stalls), (s.rep.index, s.rep.stalls)

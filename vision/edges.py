@@ -39,7 +39,7 @@ from vision.filters import zero_phase_lowpass
 from vision.types import Interval, Stall
 
 # Calibrated with the remix clips' heel pixels (benchmarks/bench_accuracy.py): see the README's accuracy table.
-SPEED_FRACTION = 1 / 3  # of the ramp's own pace next to that end: slower is not visibly moving
+SPEED_FRACTION = 0.3  # of the ramp's own pace next to that end: slower is not visibly moving
 BAND_SHARE = 0.05  # of the range: a plateau's band is at least this wide (a move is seen once 5 % of its way)...
 NOISE_BANDS = 2.5  # ...and at least this many SDs of the signal's sample-to-sample noise
 GUESS_SHARE = 0.1  # of the range from each plateau: where the fit's knots start
@@ -50,10 +50,11 @@ SWAY_SHARE = 0.3  # of the band: a sway that carries the signal this far past th
 TREND_WINDOW_S = 2.0
 TREND_SIGNIFICANCE = 3.0
 MAX_TREND_SLOPE = 0.15
+MIN_TREND_SPAN_S = 0.5  # a trend is read from at least this much of the hold
 STALL_SPEED_FRACTION = 0.25  # of the return ramp's speed: slower than this for MIN_STALL_S is a stall
 MIN_STALL_S = 0.3
 STALL_CUTOFF_HZ = 1.5  # the low-pass a stall is read through (keeps a 0.3 s pause, smooths micro-motion)
-SPEED_WINDOW_SHARE = 0.1  # of the ramp's duration: the span its speed is read over...
+SPEED_WINDOW_SHARE = 0.05  # of the ramp's duration: the span its speed is read over...
 MAX_SPEED_WINDOW_S = 0.3  # ...at most this
 ROUNDS = 4  # coordinate-descent sweeps over the four knots
 END_SPAN = 0.2  # of a ramp's travel: its pace next to an end is read between this and twice this from it
@@ -247,8 +248,10 @@ def _settle(
 
     def pace(i: int, step: int, rising_towards_level: bool, ramp_speed: float) -> float:
         """How fast sample ``i`` moves the ramp's way, as a share of ``ramp_speed``: read over a span centred
-        on it, a tenth of the ramp's duration (at most ``MAX_SPEED_WINDOW_S``, at least a frame either side),
-        so a slow ramp's small unevenness is not a stop."""
+        on it, a twentieth of the ramp's duration (at most ``MAX_SPEED_WINDOW_S``, at least a frame either side):
+        long enough that a slow ramp's small unevenness is not a stop, short enough not to straddle a landing
+        once the heel has stopped (a tenth ran the shared heel raises' lowerings 0.15-0.2 s past the floor under
+        the angle, whose heel lands faster than it travels higher up)."""
         duration = abs(top - min(rest_before, rest_after)) / max(ramp_speed, 1e-9)
         half = float(np.clip(0.5 * SPEED_WINDOW_SHARE * duration, 0.0, 0.5 * MAX_SPEED_WINDOW_S))
         n = max(1, int(round(half / frame)))  # as many samples either side, so the span is centred
@@ -302,14 +305,15 @@ def _settle(
     m = 0.3
     hold_in = _local_trend(t, x, k1 + m, min(k1 + TREND_WINDOW_S, k2 - m), top, MAX_TREND_SLOPE * up_speed)
     hold_out = _local_trend(t, x, max(k2 - TREND_WINDOW_S, k1 + m), k2 - m, top, MAX_TREND_SLOPE * down_speed)
-    # A top too short to read a trend on whose samples sit a band below the highest the heel reached is not a
-    # hold but an eased turnaround: the straight-line fit put its level on the lowering's slow start, where a
-    # pause would read as still holding. Its level is the top the heel reached.
+    # A top too short to read a trend on is not a hold but an eased turnaround: the straight-line fit put its
+    # level on the lowering's slow start, where a pause would read as still holding. Its level is the top the
+    # heel reached. A longer top keeps its own level unless its samples sit a band below that top.
     reached = (t >= k1) & (t <= k2)
     if reached.sum() >= 3:
         peak = float(np.percentile(x[reached], 90))
+        margin = 0.0 if k2 - k1 < 2 * m + MIN_TREND_SPAN_S else band
         hold_in, hold_out = (
-            peak if np.ndim(level) == 0 and peak - float(level) > band else level for level in (hold_in, hold_out)
+            peak if np.ndim(level) == 0 and peak - float(level) > margin else level for level in (hold_in, hold_out)
         )
     c0 = walk(k0, rest_before, -1, False, _end_speed(t, x, (k0, k1), (rest_before, top), at_start=True))
     c1 = walk(k1, hold_in, +1, True, _end_speed(t, x, (k0, k1), (rest_before, top), at_start=False))
@@ -347,7 +351,7 @@ def _local_trend(
     tt, vv = t[inside], x[inside]
     if tt.size < 3:
         return fallback
-    if tt[-1] - tt[0] < 0.5 or tt.size < 8:
+    if tt[-1] - tt[0] < MIN_TREND_SPAN_S or tt.size < 8:
         return float(np.median(vv))
     t0 = float(tt.mean())
     slope = float(np.clip(np.polyfit(tt - t0, vv, 1)[0], -max_slope, max_slope))
@@ -376,8 +380,11 @@ def _stalls(
     still = inside & (calm < top - band) & (calm > floor + band) & (-speed < slow)
     out = []
     runs = np.flatnonzero(np.diff(np.concatenate([[0], still.astype(np.int8), [0]])))
+    # Half a frame of leeway: a run from its first still sample to its last spans one frame less than the time
+    # the heel was still, and ten samples 1/30 s apart span 0.3 s only to within rounding.
+    half_frame = 0.5 * float(np.median(np.diff(t)))
     for a, b in zip(runs[::2], runs[1::2]):
-        if t[b - 1] - t[a] >= MIN_STALL_S:
+        if t[b - 1] - t[a] >= MIN_STALL_S - half_frame:
             share = float(np.clip((top - np.median(x[a:b])) / (top - floor), 0.0, 1.0))
             out.append(Stall(round(share, 3), Interval(float(t[a]), float(t[b - 1]))))
     return tuple(out)
