@@ -118,7 +118,7 @@ def movement_edges(labels: dict) -> dict:
 
 
 def heel_diagnostic(model: Path) -> None:
-    """Phase MAE of three clocks of the heel, every frame posed: heel lift as scored (heel against toes), the
+    """Phase MAE of three clocks of the heel, every frame posed: heel lift as scored (above the followed floor), the
     followed heel against the picture (a still camera's floor; no camera-motion compensation, so a diagnostic
     only), and the angle; on the raw labels and on the steady clips' movement edges."""
     from vision.analysis import FOLLOWED_CUTOFF_HZ, analyse_track, track_reps
@@ -128,7 +128,8 @@ def heel_diagnostic(model: Path) -> None:
     from vision.skeleton import LEG_POINTS
 
     heel_raise = load_protocol("heel-raise")
-    print("\n| clip | labels | heel lift (heel - toes) | heel against the picture | angle |\n|---|---|---|---|---|")
+    print("\n| clip | labels | heel lift (above the followed floor) | heel against the picture | angle |")
+    print("|---|---|---|---|---|")
     for name in TEMPO_CLIPS:
         labels = json.loads((REMIX / f"{name}.json").read_text())
         track = cached_track(REMIX / f"{name}.mp4", model, True)
