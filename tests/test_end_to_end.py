@@ -202,6 +202,26 @@ def test_wall_calf_raise_gives_its_two_labelled_reps(extractions, protocol):
         assert lab["eccentric"][1] - 0.3 <= s.rep.eccentric.end_s <= lab["eccentric"][1] + 0.45
 
 
+def test_a_stalled_lowering_is_not_thrown_far_off_by_a_fifth_of_a_pixel_of_jitter(extractions):
+    """The stalled clip, its landmarks and followed points jittered by a fifth of a pixel (far less than the pose
+    model's own jitter, or than two machines' runs of it differ by): no phase off by more than the issue's 0.35 s
+    under the angle. The stalls bend the lowering, so the straight-line fit put its knot inside the hold, and the
+    walk back to where the lowering starts stopped at the first jittered sample that looked like movement: the
+    second rep's return started up to 0.45 s early (0.35-0.45 s on these three draws). A lowering now starts
+    where the heel moves on three samples in a row. ``python benchmarks/bench_accuracy.py --jitter 6`` prints
+    all four slow clips draw by draw: the angle still misses the issue's limits on some (the README says how)."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from bench_accuracy import jittered
+
+    name = "stalled_return_x3"
+    labels = remix_labels(name)
+    track = extractions(REMIX / f"{name}.mp4").track
+    for draw in range(3):
+        session = analyse_track(jittered(track, np.random.default_rng(draw)), load_protocol("band-tempo"))
+        assert len(session.scores) == len(labels["reps"]), draw
+        assert max(duration_errors(session, labels)) <= 0.35, (draw, duration_errors(session, labels))
+
+
 @pytest.fixture(scope="module")
 def wall_heel_trace(extractions):
     """An independent trace of the real athlete's heel against the floor ahead of the toes (dense optical flow,

@@ -51,6 +51,7 @@ TREND_WINDOW_S = 2.0
 TREND_SIGNIFICANCE = 3.0
 MAX_TREND_SLOPE = 0.15
 MIN_TREND_SPAN_S = 0.5  # a trend is read from at least this much of the hold
+RAMP_RUN = 3  # samples in a row that must move for a ramp to start there (walking in from a knot on a plateau)
 STALL_SPEED_FRACTION = 0.35  # of the return ramp's mean pace: slower than this for MIN_STALL_S is a stall
 MIN_STALL_S = 0.3
 STALL_CUTOFF_HZ = 1.5  # the low-pass a stall is read through (keeps a 0.3 s pause, smooths micro-motion)
@@ -294,7 +295,14 @@ def _settle(
             while moving(i + step, step, level, rising_towards_level, ramp_speed):
                 i += step
             return between(i, i + step, step, rising_towards_level, ramp_speed)
-        while 0 <= i - step < t.size and not moving(i - step, step, level, rising_towards_level, ramp_speed):
+
+        def ramp_from(j: int) -> bool:
+            """The ramp starts at ``j`` if it moves on from there for ``RAMP_RUN`` samples: a knot the fit put on
+            the plateau (a lowering bent by stalls puts it inside the hold) is walked back to where the heel
+            keeps moving, not to the first jittered sample that looks like movement."""
+            return all(moving(j - k * step, step, level, rising_towards_level, ramp_speed) for k in range(RAMP_RUN))
+
+        while 0 <= i - step < t.size and not ramp_from(i - step):
             i -= step
         if 0 <= i - step < t.size:
             return between(i - step, i, step, rising_towards_level, ramp_speed)
