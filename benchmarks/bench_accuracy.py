@@ -13,6 +13,9 @@ Reports, for each pose model given (default: every ``models/*.task``):
   edges sit about 5 % of each movement inside it; the slow clips were clocked by the heel's own pixels).
 Both extraction paths are measured side by side: every frame posed (``--every-frame``) and the default fast
 path (ten poses a second, the heel and toes followed on every frame: ``vision.sampling``).
+``--jitter N`` scores the tempo clips again N times with a fifth of a pixel of random jitter added to every
+landmark and followed point (fast path): how far the figures move when the pose model's output differs by less
+than another machine's or another run's would, and how many draws still meet the issue's limits.
 ``--scale S`` (repeatable) measures the tempo clips again as a smaller camera would film them: each clip scaled by
 S and re-encoded as H.264 into ``benchmarks/out/scaled/``, on the fast path only (the shared footage is 600 x
 1058; 0.5 is a 300 x 529 picture, the foot about 40 px long).
@@ -194,6 +197,47 @@ def measure(model: Path, every_frame: bool) -> dict:
     return result
 
 
+JITTER_PX = 0.2  # a fifth of a pixel: far below what the pose model's landmarks move between frames of a still foot
+LIMITS = {"steady MAE": 0.105, "slow clip MAE": 0.15, "largest slow phase": 0.35}  # the issue's
+
+
+def jittered(track, rng: np.random.Generator, px: float = JITTER_PX):
+    """``track`` with ``px`` pixels of random jitter (SD, per axis) on every landmark and followed point."""
+    from dataclasses import replace
+
+    scale = px / np.array([track.width, track.height])
+    landmarks = track.landmarks.copy()
+    landmarks[..., :2] += rng.normal(0.0, 1.0, landmarks[..., :2].shape) * scale
+    followed = track.followed
+    if followed is not None:
+        followed = followed + rng.normal(0.0, 1.0, followed.shape) * scale
+    return replace(track, landmarks=landmarks, followed=followed)
+
+
+def measure_jittered(model: Path, draws: int) -> None:
+    """Each signal's figures against the issue's limits, unchanged and on ``draws`` jittered copies of each track."""
+    tracks = {name: cached_track(REMIX / f"{name}.mp4", model, every_frame=False) for name in TEMPO_CLIPS}
+    labels = {name: json.loads((REMIX / f"{name}.json").read_text()) for name in TEMPO_CLIPS}
+    print("\n| draw | signal | " + " | ".join(LIMITS) + " | meets the limits |\n|---|---|---|---|---|---|")
+    for draw in range(-1, draws):
+        rng = np.random.default_rng(max(draw, 0))
+        copies = {name: track if draw < 0 else jittered(track, rng) for name, track in tracks.items()}
+        for signal, protocol in SIGNALS.items():
+            steady, slow, largest, exact = [], [], 0.0, True
+            for name in TEMPO_CLIPS:
+                ok, errors, _ = tempo_errors(copies[name], labels[name], protocol)
+                exact &= ok
+                if name in STEADY_CLIPS:
+                    steady += errors
+                else:
+                    slow.append(float(np.mean(errors)))
+                    largest = max(largest, float(np.max(errors)))
+            figures = (float(np.mean(steady)), max(slow), largest)
+            meets = exact and all(f <= limit for f, limit in zip(figures, LIMITS.values()))
+            cells = " | ".join(f"{f:.3f} s" for f in figures)
+            print(f"| {'none' if draw < 0 else draw} | {signal} | {cells} | {'yes' if meets else 'NO'} |")
+
+
 def measure_scaled(model: Path, scale: float) -> None:
     """The tempo clips scaled by ``scale`` (a smaller picture of the same movement), on the fast path: per clip and
     signal the count, the phase MAE and largest error, and how many labelled stalls were found."""
@@ -224,6 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", action="append", type=Path, help="a pose model bundle (repeatable)")
     parser.add_argument("--heel-diagnostic", action="store_true", help="only the heel clocks side by side")
     parser.add_argument("--scale", action="append", type=float, help="only the clips scaled by this (repeatable)")
+    parser.add_argument("--jitter", type=int, metavar="N", help="only N draws of sub-pixel jitter on the tracks")
     args = parser.parse_args(argv)
     if not REMIX.is_dir():
         print(f"needs the remix clips in {REMIX}", file=sys.stderr)
@@ -231,6 +276,9 @@ def main(argv: list[str] | None = None) -> int:
     models = args.model or sorted((ROOT / "models").glob("*.task"))
     if args.heel_diagnostic:
         heel_diagnostic(models[0])
+        return 0
+    if args.jitter:
+        measure_jittered(models[0], args.jitter)
         return 0
     if args.scale:
         for scale in args.scale:
